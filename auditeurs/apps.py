@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuditeursConfig(AppConfig):
+    name = "auditeurs"
+    verbose_name = "Comptes et auditeurs"

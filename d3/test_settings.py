@@ -1,0 +1,32 @@
+"""Settings for the test suite: the real settings, made fast and strict."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-secret")
+
+from d3.settings import *  # noqa: E402,F403
+from d3.settings import STORAGES, TEMPLATES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+class _UndefinedVariable(str):
+    """Makes ``{{ undefined }}`` fail loudly in our templates instead of rendering ''."""
+
+    def __mod__(self, name):
+        raise AssertionError(f"Variable de gabarit non définie : {name}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = _UndefinedVariable("%s")
