@@ -1,14 +1,14 @@
 from django.urls import path
 
-from auditeurs import views
+from auditeurs import attestation, views
 
 app_name = "auditeurs"
 
 urlpatterns = [
     path("auditeur/profil/", views.profile, name="profile"),
     path("auditeur/suivi/", views.suivi, name="suivi"),
-    path("auditeur/attestation-m1/", views.attestation_m1, name="attestation_m1"),
-    path("auditeur/attestation-m1/pdf/", views.attestation_m1_pdf, name="attestation_m1_pdf"),
+    path("auditeur/attestation-m1/", attestation.attestation_m1, name="attestation_m1"),
+    path("auditeur/attestation-m1/pdf/", attestation.attestation_m1_pdf, name="attestation_m1_pdf"),
     path("centre/", views.centre_home, name="centre_home"),
     path("centre/comptes/nouveau/", views.create_account, name="create_account"),
 ]

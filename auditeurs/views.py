@@ -6,4 +6,4 @@ def _todo(request, *args, **kwargs):
     return HttpResponse(status=501)
 
 
-profile = suivi = attestation_m1 = attestation_m1_pdf = centre_home = create_account = _todo
+profile = suivi = centre_home = create_account = _todo
