@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from d3 import views
@@ -15,6 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# The admin has no log-in form of its own: everyone signs in through allauth
+# (same identifiers, same rate limits).
+admin.site.login = login_required(admin.site.login)
 admin.site.site_header = "D3 — administration"
 admin.site.site_title = "D3 Cnam"
 admin.site.index_title = "Catalogue, comptes et imports"
