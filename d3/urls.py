@@ -13,6 +13,7 @@ urlpatterns = [
     path("courriels-locaux/", include("d3.courriels.urls")),
     path("", include("auditeurs.urls")),
     path("", include("jury.urls")),
+    path("", include("dossiers.urls")),
     path("admin/", admin.site.urls),
 ]
 
