@@ -202,3 +202,252 @@ class PieceType(models.Model):
 
     def __str__(self):
         return self.label
+
+
+# --- Dossiers ---------------------------------------------------------------
+
+
+class Kind(models.TextChoices):
+    DD = "dd", "Demande de délivrance de diplôme"
+    AEP_ANTICIPEE = "aep_anticipee", "Analyse anticipée de l'expérience professionnelle"
+    DD_AEP = "dd_aep", "Demande de diplôme et analyse de l'expérience professionnelle"
+
+    @classmethod
+    def including_dd(cls):
+        return (cls.DD, cls.DD_AEP)
+
+    @classmethod
+    def including_aep(cls):
+        return (cls.AEP_ANTICIPEE, cls.DD_AEP)
+
+
+class State(models.TextChoices):
+    BROUILLON = "brouillon", "Brouillon"
+    DEPOSE = "depose", "Déposé"
+    EN_CONTROLE = "en_controle", "En cours de contrôle"
+    A_COMPLETER = "a_completer", "À compléter"
+    IRRECEVABLE = "irrecevable", "Irrecevable"
+    TRANSMIS_DNF = "transmis_dnf", "Transmis à la DNF"
+    INSCRIT_JURY = "inscrit_jury", "Inscrit à une session de jury"
+    DECISION_RENDUE = "decision_rendue", "Décision rendue"
+    COURRIER_ENVOYE = "courrier_envoye", "Courrier envoyé"
+    RETIRE = "retire", "Retiré"
+
+    @classmethod
+    def closed(cls):
+        """States after which a new dossier of the same kind may be opened."""
+        return (cls.IRRECEVABLE, cls.COURRIER_ENVOYE, cls.RETIRE)
+
+
+class Dossier(models.Model):
+    """A request of an auditeur for one diploma: a DD, an AEP anticipée, or both.
+
+    ``state`` is only ever changed by :mod:`dossiers.workflow`.
+    """
+
+    auditeur = models.ForeignKey(
+        "auditeurs.User", on_delete=models.PROTECT, related_name="dossiers",
+        verbose_name="auditeur",
+    )
+    # Copied from the profile when the dossier is created: the centre that checks it.
+    centre = models.ForeignKey(
+        "auditeurs.Centre", on_delete=models.PROTECT, related_name="dossiers",
+        verbose_name="centre",
+    )
+    diplome = models.ForeignKey(
+        Diplome, on_delete=models.PROTECT, related_name="dossiers", verbose_name="diplôme"
+    )
+    kind = models.CharField("nature de la demande", max_length=15, choices=Kind.choices)
+    state = models.CharField(
+        "état", max_length=20, choices=State.choices, default=State.BROUILLON
+    )
+    prerequisite_title = models.CharField("diplôme prérequis obtenu", max_length=250, blank=True)
+    prerequisite_year = models.PositiveSmallIntegerField(
+        "année d'obtention", null=True, blank=True
+    )
+    prerequisite_institution = models.CharField(
+        "établissement", max_length=250, blank=True
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    state_changed_at = models.DateTimeField("état modifié le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dossier"
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["auditeur", "-updated_at"], name="dossier_by_auditeur"),
+            models.Index(fields=["centre", "state", "state_changed_at"],
+                         name="dossier_centre_queue"),
+            models.Index(fields=["state", "state_changed_at"], name="dossier_by_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.get_kind_display()} — {self.diplome.code}"
+
+    @property
+    def reference(self):
+        return f"D3-{self.created_at:%Y}-{self.pk:06d}"
+
+    @property
+    def includes_dd(self):
+        return self.kind in Kind.including_dd()
+
+    @property
+    def includes_aep(self):
+        return self.kind in Kind.including_aep()
+
+
+class PeriodKind(models.TextChoices):
+    EMPLOYMENT = "employment", "Salarié"
+    SELF_EMPLOYED = "self_employed", "Indépendant"
+    INTERNSHIP = "internship", "Stage"
+
+
+class ExperiencePeriod(models.Model):
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="periods", verbose_name="dossier"
+    )
+    employer = models.CharField("employeur", max_length=200)
+    position = models.CharField("poste occupé", max_length=200)
+    start = models.DateField("début")
+    end = models.DateField("fin", null=True, blank=True, help_text="Vide si en cours.")
+    working_time = models.PositiveSmallIntegerField(
+        "temps de travail (%)", default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    in_specialty = models.BooleanField("dans la spécialité du diplôme", default=False)
+    at_level = models.BooleanField("à un niveau correspondant au diplôme", default=False)
+    kind = models.CharField(
+        "nature", max_length=15, choices=PeriodKind.choices, default=PeriodKind.EMPLOYMENT
+    )
+    tasks = models.TextField("missions et tâches", blank=True)
+
+    class Meta:
+        verbose_name = "période d'expérience"
+        verbose_name_plural = "périodes d'expérience"
+        ordering = ["start", "pk"]
+
+    def __str__(self):
+        return f"{self.position} — {self.employer}"
+
+
+class PieceStatus(models.TextChoices):
+    ATTENDUE = "attendue", "Attendue"
+    DEPOSEE = "deposee", "Déposée"
+    CONFORME = "conforme", "Conforme"
+    ERRONEE = "erronee", "Erronée"
+    MANQUANTE = "manquante", "Manquante"
+
+
+class Piece(models.Model):
+    """A pièce justificative of a dossier; its files keep every version."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="pieces", verbose_name="dossier"
+    )
+    piece_type = models.ForeignKey(
+        PieceType, on_delete=models.PROTECT, related_name="+", verbose_name="type de pièce"
+    )
+    status = models.CharField(
+        "statut", max_length=10, choices=PieceStatus.choices, default=PieceStatus.ATTENDUE
+    )
+    comment = models.TextField("commentaire du centre", blank=True)
+
+    class Meta:
+        verbose_name = "pièce"
+        ordering = ["piece_type__position", "piece_type__label"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "piece_type"], name="piece_once_per_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.piece_type} ({self.get_status_display()})"
+
+
+class PieceFile(models.Model):
+    """One uploaded file. Replacing it keeps this row (``replaced_at`` set)."""
+
+    piece = models.ForeignKey(
+        Piece, on_delete=models.CASCADE, related_name="files", verbose_name="pièce"
+    )
+    storage_key = models.CharField("clé de stockage", max_length=255, unique=True)
+    original_name = models.CharField("nom d'origine", max_length=255)
+    content_type = models.CharField("type", max_length=50)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        "auditeurs.User", on_delete=models.PROTECT, related_name="+", verbose_name="déposé par"
+    )
+    replaced_at = models.DateTimeField("remplacé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "fichier de pièce"
+        verbose_name_plural = "fichiers de pièces"
+        ordering = ["uploaded_at", "pk"]
+        indexes = [
+            models.Index(fields=["piece"], name="piecefile_current",
+                         condition=models.Q(replaced_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Signature(models.Model):
+    """An electronic signature of the dossier's content (a new one after corrections)."""
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="signatures", verbose_name="dossier"
+    )
+    signed_by = models.ForeignKey(
+        "auditeurs.User", on_delete=models.PROTECT, related_name="+", verbose_name="signé par"
+    )
+    signed_at = models.DateTimeField("signé le")
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=500, blank=True)
+    digest = models.CharField("empreinte SHA-256 du contenu", max_length=64)
+    recapitulatif_key = models.CharField("récapitulatif signé (clé de stockage)",
+                                         max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "signature"
+        ordering = ["signed_at", "pk"]
+        get_latest_by = "signed_at"
+
+    def __str__(self):
+        return f"Signature du {self.signed_at:%d/%m/%Y %H:%M}"
+
+
+class Event(models.Model):
+    """A line of the dossier's history: every transition, verdict and note.
+
+    The same rows feed the auditeur's timeline (``visible_to_auditeur``) and the
+    staff's audit trail.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", verbose_name="dossier"
+    )
+    actor = models.ForeignKey(
+        "auditeurs.User", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name="auteur",
+    )
+    created_at = models.DateTimeField("date", auto_now_add=True)
+    action = models.CharField("action", max_length=40)
+    from_state = models.CharField("état avant", max_length=20, choices=State.choices,
+                                  blank=True)
+    to_state = models.CharField("état après", max_length=20, choices=State.choices,
+                                blank=True)
+    comment = models.TextField("commentaire", blank=True)
+    visible_to_auditeur = models.BooleanField("visible par l'auditeur", default=True)
+    data = models.JSONField("détails", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "événement"
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["dossier", "created_at"], name="event_by_dossier")]
+
+    def __str__(self):
+        return f"{self.action} ({self.created_at:%d/%m/%Y})"
