@@ -65,7 +65,7 @@ def new_auditeur(centre):
     """An auditeur at first log-in: profile not completed yet."""
     return AuditeurFactory(
         username="paul.durand.auditeur", first_name="Paul", last_name="Durand",
-        profile__centre=centre, profile__auditeur_number="PAR100002", first_login=True,
+        profile__centre=centre, profile__auditeur_number="PAR100002", profile__completed_at=None,
     )
 
 

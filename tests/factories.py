@@ -62,10 +62,6 @@ class AuditeurFactory(UserFactory):
         "tests.factories.ProfileFactory", factory_related_name="user"
     )
 
-    class Params:
-        # An auditeur who has never logged in: the profile still has to be completed.
-        first_login = factory.Trait(profile__completed_at=None)
-
 
 class ProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
