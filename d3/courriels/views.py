@@ -1,9 +1,41 @@
-# Filled in by the outbox work; names fixed by d3/courriels/urls.py.
-from django.http import HttpResponse
+"""Local courriels: read the outbox in the browser while developing (DEBUG only).
+
+A developer running D3 without a mail server reads here the courriels the
+application sent, including the links they carry (set the password, etc.).
+Outside DEBUG these pages do not exist: they show every courriel to anyone.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from d3.courriels.models import Courriel
+
+PAGE_SIZE = 25
 
 
-def _todo(request, *args, **kwargs):
-    return HttpResponse(status=501)
+def _debug_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.DEBUG:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
-local_list = local_detail = _todo
+@_debug_only
+def local_list(request):
+    # Bodies can be long and the list does not show them.
+    courriels = Courriel.objects.defer("body_text", "body_html").order_by("-created_at", "-pk")
+    page = Paginator(courriels, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "courriels/local_list.html", {"page": page})
+
+
+@_debug_only
+def local_detail(request, pk):
+    courriel = get_object_or_404(Courriel, pk=pk)
+    return render(request, "courriels/local_detail.html", {"courriel": courriel})
