@@ -238,6 +238,47 @@ class State(models.TextChoices):
         """States after which a new dossier of the same kind may be opened."""
         return (cls.IRRECEVABLE, cls.COURRIER_ENVOYE, cls.RETIRE)
 
+    @classmethod
+    def from_dnf(cls):
+        """States in which the DNF has the dossier."""
+        return (cls.TRANSMIS_DNF, cls.INSCRIT_JURY, cls.DECISION_RENDUE, cls.COURRIER_ENVOYE)
+
+
+class AepOutcome(models.TextChoices):
+    VALIDEE = "validee", "Expérience validée"
+    VALIDEE_SOUS_RESERVE = "validee_sous_reserve", "Expérience validée sous réserve d'un stage"
+    NON_VALIDEE = "non_validee", "Expérience non validée"
+
+    @classmethod
+    def favourable(cls):
+        return (cls.VALIDEE, cls.VALIDEE_SOUS_RESERVE)
+
+
+class DossierQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The dossiers ``user`` may see at all; anything else is a 404.
+
+        Auditeurs see their own; gestionnaires those of their centres once signed
+        (drafts stay private); agents DNF those transmitted to the DNF and after.
+        Jury members get theirs through their sessions (jury app).
+        """
+        from auditeurs.models import Role
+
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.AUDITEUR:
+            return self.filter(auditeur=user)
+        if user.role == Role.GESTIONNAIRE:
+            return self.filter(centre__in=user.centres.all()).exclude(
+                state=State.BROUILLON
+            )
+        if user.role == Role.AGENT_DNF:
+            return self.filter(state__in=State.from_dnf())
+        return self.none()
+
+    def open(self):
+        return self.exclude(state__in=State.closed())
+
 
 class Dossier(models.Model):
     """A request of an auditeur for one diploma: a DD, an AEP anticipée, or both.
@@ -268,9 +309,16 @@ class Dossier(models.Model):
     prerequisite_institution = models.CharField(
         "établissement", max_length=250, blank=True
     )
+    # Written by the jury's decision; a later DD for the same diploma relies on it.
+    aep_outcome = models.CharField(
+        "résultat de l'analyse de l'expérience", max_length=25,
+        choices=AepOutcome.choices, blank=True,
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     state_changed_at = models.DateTimeField("état modifié le", auto_now_add=True)
+
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = "dossier"
