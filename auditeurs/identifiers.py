@@ -29,10 +29,17 @@ def validate_enf_identifier(value):
         )
 
 
+# Letters that NFKD does not decompose into an ASCII base letter.
+_LIGATURES = str.maketrans({"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss",
+                            "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
+
+
 def slug_part(text):
-    """``"Marie-Hélène d'Orléans"`` → ``"marie-helene-dorleans"``."""
+    """``"Marie-Hélène d'Orléans"`` → ``"marie-helene-dorleans"``; ``"Lætitia"`` → ``"laetitia"``."""
     ascii_text = (
-        unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+        .encode("ascii", "ignore")
+        .decode("ascii")
     )
     ascii_text = re.sub(r"['’`]", "", ascii_text.lower())
     ascii_text = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
