@@ -126,6 +126,7 @@ LOGIN_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 ACCOUNT_ADAPTER = "auditeurs.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "auditeurs.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
