@@ -5,8 +5,11 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-secret")
 
 from d3.settings import *  # noqa: E402,F403
-from d3.settings import STORAGES, TEMPLATES  # noqa: E402
+from d3.settings import DATABASES, STORAGES, TEMPLATES  # noqa: E402
 
+# No persistent connections: threads of the live server and of the concurrency
+# tests must not keep the test database busy when it is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True

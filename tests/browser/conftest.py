@@ -46,6 +46,24 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _release_live_server_connections(django_db_setup, django_db_blocker):
+    """Chromium may drop a request of the live server half-way (a navigation that
+    replaces a page still loading); the server thread that handled it then keeps
+    its database connection, and PostgreSQL refuses to drop the test database.
+    End such connections before the test database is torn down."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
