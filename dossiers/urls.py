@@ -12,3 +12,9 @@ urlpatterns = [
         name="piece_file",
     ),
 ]
+
+# Starting a request and filling in a draft (dossiers/pages/start.py, dossiers/pages/edit.py).
+urlpatterns += []
+
+# Following a dossier, signing, withdrawing (dossiers/pages/follow.py).
+urlpatterns += []
