@@ -22,7 +22,9 @@ demo: migrate
 
 # D3 on http://127.0.0.1:8000 with its Celery worker and periodic jobs (beat).
 run: demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(VENV)/bin/honcho -f Procfile.dev start
+	mkdir -p var/broker var/broker-processed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_DEBUG=$${DJANGO_DEBUG:-true} \
+		$(VENV)/bin/honcho -f Procfile.dev start
 
 # The whole test suite; uses PostgreSQL and Redis when they answer on this machine.
 test: install
