@@ -62,3 +62,8 @@ def health(request):
         {"status": "ok" if healthy else "erreur", "checks": report},
         status=200 if healthy else 503,
     )
+
+
+def too_many_requests(request, exception=None):
+    """allauth's rate limits answer with this page (status 429)."""
+    return render(request, "429.html", status=429)
