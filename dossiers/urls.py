@@ -14,7 +14,25 @@ urlpatterns = [
 ]
 
 # Starting a request and filling in a draft (dossiers/pages/start.py, dossiers/pages/edit.py).
-urlpatterns += []
+from dossiers.pages import edit, start  # noqa: E402
+
+urlpatterns += [
+    path("dossiers/nouveau/", start.start, name="start"),
+    path("dossiers/nouveau/<int:diplome_id>/", start.start_kind, name="start_kind"),
+    path("dossiers/<int:pk>/prerequis/", edit.edit_prerequisite, name="edit_prerequisite"),
+    path("dossiers/<int:pk>/experience/", edit.edit_periods, name="edit_periods"),
+    path("dossiers/<int:pk>/experience/apercu/", edit.assessment_preview,
+         name="assessment_preview"),
+    path("dossiers/<int:pk>/experience/<int:period_id>/", edit.period_edit,
+         name="period_edit"),
+    path("dossiers/<int:pk>/experience/<int:period_id>/supprimer/", edit.period_delete,
+         name="period_delete"),
+    path("dossiers/<int:pk>/pieces/", edit.edit_pieces, name="edit_pieces"),
+    path("dossiers/<int:pk>/pieces/<int:piece_id>/deposer/", edit.piece_upload,
+         name="piece_upload"),
+    path("dossiers/<int:pk>/pieces/fichiers/<int:file_id>/retirer/", edit.piece_file_remove,
+         name="piece_file_remove"),
+]
 
 # Following a dossier, signing, withdrawing (dossiers/pages/follow.py).
 urlpatterns += []
