@@ -10,6 +10,8 @@ from auditeurs import selectors
 from auditeurs.accounts import create_auditeur_account
 from auditeurs.forms import CreateAccountForm, ProfileForm
 from d3.access import capability_required
+from dossiers.models import Dossier
+from dossiers.progress import progress
 
 CENTRE_PAGE_SIZE = 50
 
@@ -50,10 +52,17 @@ def profile(request):
 
 @capability_required("auditeur_space")
 def suivi(request):
+    dossiers = Dossier.objects.visible_to(request.user).select_related("diplome")
     return render(
         request,
         "auditeurs/suivi.html",
-        {"validated_ues": list(selectors.validated_ues_of(request.user))},
+        {
+            "dossier_rows": [
+                {"dossier": dossier, "progress": progress(dossier.state)}
+                for dossier in dossiers.order_by("-updated_at", "-pk")
+            ],
+            "validated_ues": list(selectors.validated_ues_of(request.user)),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dossiers import downloads, simulator
+from dossiers.pages import follow
 
 app_name = "dossiers"
 
@@ -35,4 +36,10 @@ urlpatterns += [
 ]
 
 # Following a dossier, signing, withdrawing (dossiers/pages/follow.py).
-urlpatterns += []
+urlpatterns += [
+    path("dossiers/<int:pk>/", follow.detail, name="detail"),
+    path("dossiers/<int:pk>/recapitulatif/", follow.recapitulatif, name="recapitulatif"),
+    path("dossiers/<int:pk>/signer/", follow.sign, name="sign"),
+    path("dossiers/<int:pk>/retirer/", follow.withdraw, name="withdraw"),
+    path("dossiers/<int:pk>/recapitulatif-signe/", follow.signed_pdf, name="signed_pdf"),
+]
