@@ -64,6 +64,19 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class Radios(forms.RadioSelect):
+    """Radio buttons whose field "label" is the first button.
+
+    Django's ``RadioSelect`` has no id for the group, so the shared error summary
+    (``form_errors.html``, linking to ``#<id_for_label>``) would link to "#"; its
+    links now lead to the first button of the group. The pages render the buttons
+    themselves, in a fieldset whose legend is the question.
+    """
+
+    def id_for_label(self, id_, index="0"):
+        return super().id_for_label(id_, index)
+
+
 # --- Starting a request -------------------------------------------------------------
 
 
@@ -83,7 +96,7 @@ class StartRequestForm(forms.Form):
     kind = forms.ChoiceField(
         label="Nature de la demande",
         choices=Kind.choices,
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={
             "required": "Choisissez la nature de votre demande.",
             "invalid_choice": "Choisissez la nature de votre demande dans la liste.",
@@ -92,7 +105,7 @@ class StartRequestForm(forms.Form):
     formation_continue = forms.ChoiceField(
         label="Avez-vous suivi votre cursus en formation continue (stages en journée) ?",
         choices=[(YES, "Oui"), (NO, "Non")],
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={
             "required": "Indiquez si vous avez suivi votre cursus en formation continue.",
             "invalid_choice": "Répondez par oui ou par non.",
@@ -206,7 +219,7 @@ class PeriodForm(forms.ModelForm):
         widgets = {
             "start": DateInput,
             "end": DateInput,
-            "kind": forms.RadioSelect,
+            "kind": Radios,
             "tasks": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -439,7 +439,7 @@ def test_a_valid_pdf_is_stored_and_listed(client, auditeur, dossier, piece):
     assert "mon diplôme.pdf" in html
     assert reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk]) in html
     assert "Déposée" in html
-    assert "Remplacer le fichier" in html
+    assert "Fichier de remplacement" in html
 
 
 def test_an_executable_renamed_pdf_is_refused_and_nothing_is_stored(client, auditeur, dossier,
@@ -517,7 +517,7 @@ def test_a_file_of_a_multiple_files_piece_is_removed(client, auditeur, dossier):
     response = client.post(url("piece_file_remove", dossier, first.pk))
 
     assert url("piece_file_remove", dossier, first.pk) in page
-    assert "Ajouter un fichier" in page
+    assert "Fichier à ajouter" in page
     assert response["Location"] == f"{url('edit_pieces', dossier)}#piece-{piece.pk}"
     first.refresh_from_db()
     assert first.replaced_at is not None
