@@ -4,7 +4,7 @@ Each step saves what is posted at once, so the auditeur may leave and come back.
 Every page looks the dossier up among the auditeur's own (anything else is a 404)
 and only works on a draft: a signed or withdrawn dossier sends the auditeur to its
 detail page with a message. The récapitulatif and the signature are the fourth step
-(dossiers/pages/follow.py).
+(dossiers/pages/follow.py, which shows the same step indicator and pre-assessment).
 """
 
 from functools import wraps
@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,20 +58,8 @@ def owned_dossiers(user):
     return Dossier.objects.visible_to(user).filter(auditeur=user)
 
 
-def _page_url(name, dossier, fallback):
-    # The pages of follow.py are built alongside: until they are routed, their path.
-    try:
-        return reverse(name, args=[dossier.pk])
-    except NoReverseMatch:
-        return fallback.format(pk=dossier.pk)
-
-
 def detail_url(dossier):
-    return _page_url("dossiers:detail", dossier, "/dossiers/{pk}/")
-
-
-def recapitulatif_url(dossier):
-    return _page_url("dossiers:recapitulatif", dossier, "/dossiers/{pk}/recapitulatif/")
+    return reverse("dossiers:detail", args=[dossier.pk])
 
 
 def _not_editable(request, dossier):
@@ -285,7 +273,6 @@ def edit_pieces(request, dossier):
             rows=_piece_rows(dossier),
             file_field=FILE_FIELD,
             max_size_mb=MAX_UPLOAD_SIZE // (1024 * 1024),
-            recapitulatif_url=recapitulatif_url(dossier),
         ),
     )
 

@@ -167,7 +167,7 @@ def test_a_dossier_that_is_not_a_draft_redirects_to_its_detail_and_nothing_chang
     piece.save()
     before = snapshot(dossier)
     client.force_login(auditeur)
-    detail = f"/dossiers/{dossier.pk}/"
+    detail = reverse("dossiers:detail", args=[dossier.pk])
 
     for method, address in addresses(*draft):
         response = request(client, method, address)
@@ -183,6 +183,17 @@ def test_a_dossier_that_is_not_a_draft_redirects_to_its_detail_and_nothing_chang
         assert "ce n'est plus un brouillon, il ne peut plus être modifié" in message
 
     assert snapshot(dossier) == before
+
+
+def test_the_detail_page_tells_why_the_draft_page_was_left(client, auditeur, draft):
+    dossier = draft[0]
+    Dossier.objects.filter(pk=dossier.pk).update(state=State.DEPOSE)
+    client.force_login(auditeur)
+
+    response = client.get(reverse("dossiers:edit_periods", args=[dossier.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("dossiers:detail", args=[dossier.pk]), 302)]
+    assert "ce n&#x27;est plus un brouillon" in response.content.decode()
 
 
 @pytest.fixture
