@@ -17,6 +17,7 @@ PAGES = {
     "auditeurs:profile": "auditeur_space",
     "auditeurs:attestation_m1": "auditeur_space",
     "auditeurs:attestation_m1_pdf": "auditeur_space",
+    "dossiers:start": "auditeur_space",
     "auditeurs:centre_home": "centre_home",
     "auditeurs:create_account": "create_auditeur_account",
     "jury:dnf_home": "dnf_home",
