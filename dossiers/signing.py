@@ -38,6 +38,7 @@ from dossiers.workflow import TransitionError
 __all__ = [
     "SWORN_STATEMENT",
     "SigningRefused",
+    "WrongPassword",
     "TransitionError",
     "recapitulatif_context",
     "sign_dossier",
@@ -52,6 +53,10 @@ SWORN_STATEMENT = (
 
 class SigningRefused(TransitionError):
     """The signature is refused before anything is written (French message)."""
+
+
+class WrongPassword(SigningRefused):
+    """The password did not match: the one refusal the page counts against the user."""
 
 
 def sign_dossier(dossier_id, *, user, password, sworn, ip, user_agent):
@@ -73,9 +78,7 @@ def sign_dossier(dossier_id, *, user, password, sworn, ip, user_agent):
             "Cochez la déclaration sur l'honneur pour signer votre dossier."
         )
     if not password or not user.check_password(password):
-        raise SigningRefused(
-            "Mot de passe incorrect : votre dossier n'a pas été signé."
-        )
+        raise WrongPassword("Mot de passe incorrect : votre dossier n'a pas été signé.")
     blockers = workflow.sign_blockers(dossier)
     if blockers:
         raise SigningRefused(workflow.blockers_message(blockers), reasons=blockers)

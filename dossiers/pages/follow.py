@@ -23,7 +23,7 @@ from d3.access import capability_required
 from dossiers import workflow
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
 from dossiers.progress import progress
-from dossiers.signing import SWORN_STATEMENT, recapitulatif_context, sign_dossier
+from dossiers.signing import SWORN_STATEMENT, WrongPassword, recapitulatif_context, sign_dossier
 
 # Failed password attempts at signing, per user, before signing is refused for a while.
 SIGN_MAX_FAILURES = 5
@@ -33,9 +33,6 @@ SIGN_RATE_LIMITED = (
     "15 minutes. Réessayez plus tard ; si vous avez oublié votre mot de passe, "
     "réinitialisez-le depuis la page de connexion."
 )
-# How dossiers.signing words a wrong password (the only refusal that tells anything
-# about the password, hence the only one counted).
-_WRONG_PASSWORD_PREFIX = "Mot de passe incorrect"
 
 # Pièces whose status the centre explains with a comment.
 _COMMENTED_STATUSES = frozenset({PieceStatus.ERRONEE, PieceStatus.MANQUANTE})
@@ -222,7 +219,8 @@ def sign(request, pk):
     except Dossier.DoesNotExist:
         raise Http404 from None
     except workflow.TransitionError as refusal:  # SigningRefused included
-        if refusal.message.startswith(_WRONG_PASSWORD_PREFIX):
+        # Only a wrong password tells anything about the password: only it is counted.
+        if isinstance(refusal, WrongPassword):
             _count_failure(failures_key)
         dossier.refresh_from_db()
         return _render_recapitulatif(request, dossier, SignForm(), refusal=refusal)
