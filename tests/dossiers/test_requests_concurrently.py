@@ -5,11 +5,11 @@ import time
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
 
 from dossiers import requests
 from dossiers.models import Dossier, Event, Kind
 from dossiers.requests import RequestRefused, start_request
+from tests.concurrency import requires_postgresql, run_in_threads
 from tests.factories import DiplomeFactory, UEFactory, UEGroupFactory, ValidatedUEFactory
 
 _refusal_reasons = requests.refusal_reasons
@@ -23,38 +23,26 @@ def slow_refusal_reasons(*args, **kwargs):
     return reasons
 
 
+@requires_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_starts_create_one_dossier(auditeur):
-    assert connection.vendor == "postgresql", "row locking is checked on the real database"
     diplome = DiplomeFactory()
     ue = UEFactory()
     UEGroupFactory(diplome=diplome, required=1, ues=[ue])
     ValidatedUEFactory(auditeur=auditeur, ue=ue)
     barrier = threading.Barrier(2, timeout=10)
-    outcomes = []
 
     def start():
-        try:
-            barrier.wait()
-            start_request(auditeur=auditeur, diplome=diplome, kind=Kind.DD_AEP,
-                          formation_continue=False)
-            outcomes.append("created")
-        except RequestRefused as exc:
-            outcomes.append(exc.message)
-        except Exception as exc:  # reported below: a thread must not die silently
-            outcomes.append(exc)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        start_request(auditeur=auditeur, diplome=diplome, kind=Kind.DD_AEP,
+                      formation_continue=False)
+        return "created"
 
     with mock.patch.object(requests, "refusal_reasons", slow_refusal_reasons):
-        threads = [threading.Thread(target=start) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        outcomes = run_in_threads(start, refusals=(RequestRefused,))
 
     dossier = Dossier.objects.get()
-    assert sorted(outcomes, key=str) == sorted([
+    assert outcomes == sorted([
         "created",
         f"Vous avez déjà une demande en cours pour ce diplôme ({dossier.reference}, "
         "demande de diplôme et analyse de l'expérience professionnelle, « Brouillon ») : "

@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection, connections
 
 from d3.courriels.models import Courriel
 from dossiers import workflow
 from dossiers.models import Dossier, Event, State
 from dossiers.workflow import TransitionError
+from tests.concurrency import requires_postgresql, run_in_threads
 from tests.dossiers.factories import DossierFactory
 
 BEFORE_JURY = [State.BROUILLON, State.DEPOSE, State.EN_CONTROLE, State.A_COMPLETER,
@@ -110,31 +110,19 @@ def test_it_cannot_be_withdrawn_once_before_the_jury_or_closed(state, message, a
     assert not Courriel.objects.exists()
 
 
+@requires_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_withdrawals_apply_once(auditeur):
-    assert connection.vendor == "postgresql", "row locking is checked on the real database"
     dossier = DossierFactory(auditeur=auditeur, depose=True)
     barrier = threading.Barrier(2, timeout=10)
-    outcomes = []
 
     def withdraw():
-        try:
-            barrier.wait()
-            workflow.withdraw(dossier.pk, user=auditeur)
-            outcomes.append("ok")
-        except TransitionError as exc:
-            outcomes.append(exc.message)
-        except Exception as exc:  # reported below: a thread must not die silently
-            outcomes.append(exc)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        workflow.withdraw(dossier.pk, user=auditeur)
+        return "ok"
 
-    threads = [threading.Thread(target=withdraw) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_in_threads(withdraw, refusals=(TransitionError,))
 
-    assert sorted(outcomes, key=str) == ["Ce dossier est déjà retiré.", "ok"]
+    assert outcomes == ["Ce dossier est déjà retiré.", "ok"]
     assert Event.objects.filter(dossier=dossier).count() == 1
     assert Courriel.objects.count() == 1
