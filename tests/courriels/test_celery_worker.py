@@ -18,6 +18,7 @@ from django.db import transaction
 from d3.celery import app as celery_app
 from d3.courriels.models import Courriel, Status
 from d3.courriels.tasks import deliver
+from tests.concurrency import requires_postgresql
 
 # CI gives its Redis in CELERY_BROKER_URL; locally, a database of its own on the
 # usual Redis. Our own queue name keeps any other worker away from our tasks.
@@ -26,6 +27,7 @@ BROKER_URL = _env_broker if _env_broker.startswith("redis") else "redis://127.0.
 TIMEOUT = 60  # seconds
 
 
+@requires_postgresql  # the worker process reaches the test database over the network
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_each_courriel_exactly_once(queue_sample, settings, tmp_path,
                                                         monkeypatch):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dossiers.models import Dossier, Kind, Piece, PieceFile, PieceStatus, State
 from dossiers.pieces import PieceNotEditable, add_file, clean_file_name, remove_file
 from dossiers.uploads import MAX_UPLOAD_SIZE, UploadRefused
+from tests.concurrency import requires_postgresql
 from tests.dossiers import files
 from tests.factories import DiplomeFactory, PieceTypeFactory
 
@@ -166,6 +167,7 @@ def test_clean_file_name_keeps_the_extension_of_a_long_name():
     assert cleaned.endswith("a.pdf")
 
 
+@requires_postgresql
 def test_it_locks_the_dossier_row(auditeur):
     piece = make_piece(auditeur)
 
