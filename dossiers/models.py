@@ -309,6 +309,15 @@ class Dossier(models.Model):
     prerequisite_institution = models.CharField(
         "établissement", max_length=250, blank=True
     )
+    # The gestionnaire who has taken the dossier in charge (en_controle).
+    owner = models.ForeignKey(
+        "auditeurs.User", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="dossiers_in_charge", verbose_name="pris en charge par",
+    )
+    # How many times corrections were asked: a deposited dossier with rounds behind
+    # it is a re-deposit, which the centre's queue puts first.
+    correction_round = models.PositiveSmallIntegerField("demandes de corrections", default=0)
+    corrections_due = models.DateField("corrections attendues avant le", null=True, blank=True)
     # Written by the jury's decision; a later DD for the same diploma relies on it.
     aep_outcome = models.CharField(
         "résultat de l'analyse de l'expérience", max_length=25,
