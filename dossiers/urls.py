@@ -43,3 +43,12 @@ urlpatterns += [
     path("dossiers/<int:pk>/retirer/", follow.withdraw, name="withdraw"),
     path("dossiers/<int:pk>/recapitulatif-signe/", follow.signed_pdf, name="signed_pdf"),
 ]
+
+# The auditeur's corrections (dossiers/pages/corrections.py).
+from dossiers.pages import corrections  # noqa: E402
+
+urlpatterns += [
+    path("dossiers/<int:pk>/corrections/", corrections.corrections, name="corrections"),
+    path("dossiers/<int:pk>/corrections/<int:piece_id>/deposer/", corrections.correction_upload,
+         name="correction_upload"),
+]
