@@ -14,18 +14,24 @@ start from and the state it leads to. Each transition is one function that calls
 Either all of it is saved or none of it. Views never set ``state``; they call these
 functions and turn :class:`TransitionError` into a message.
 
-Implemented here: ``withdraw`` and ``sign`` (issue 3). The other actions are in the table
-already (so ``can`` answers for them) and get their functions with their issues.
+Implemented here: the auditeur's ``withdraw`` and ``sign`` (issue 3); the centre's review
+(issue 4): ``take``, ``take_over`` (a change of gestionnaire, not of state),
+``ask_corrections``, ``declare_complete``, ``declare_inadmissible``. Verdicts on pièces and
+internal notes, which change no state, are in :mod:`dossiers.review`. The jury's actions
+are in the table already (so ``can`` answers for them) and get their functions with
+their issues.
 """
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from d3.courriels.outbox import queue_courriel
 from dossiers.digest import compute_digest
-from dossiers.models import Dossier, Event, PieceFile, Signature, State
+from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
 
 S = State
 
@@ -51,17 +57,49 @@ class Transition:
     # What the auditeur's timeline and the staff's history say for this event.
     event_label: str
     # Specific refusals by current state; any other state gets the generic message.
+    # A value is a message, or ``f(dossier, user) -> message`` when it names someone.
     refusals: dict = field(default_factory=dict)
 
-    def refusal(self, state):
-        if state in self.refusals:
-            return self.refusals[state]
+    def refusal(self, state, dossier=None, user=None):
+        message = self.refusals.get(state)
+        if callable(message):
+            return message(dossier, user)
+        if message:
+            return message
         return f"Action impossible : le dossier est « {State(state).label} »."
+
+
+def display_name(user):
+    """A staff member or auditeur as messages and courriels name him/her."""
+    if user is None:
+        return "un autre gestionnaire"
+    return user.get_full_name() or user.username
 
 
 _ALREADY_DEPOSITED = "Ce dossier a déjà été déposé : il ne peut plus être signé."
 _BEFORE_JURY = (S.BROUILLON, S.DEPOSE, S.EN_CONTROLE, S.A_COMPLETER, S.TRANSMIS_DNF)
 _WITH_JURY = "Ce dossier est présenté au jury : il ne peut plus être retiré."
+
+TAKE_FIRST = "Prenez d'abord ce dossier en charge."
+_WITHDRAWN = "Ce dossier a été retiré par l'auditeur : il n'y a plus rien à contrôler."
+_WAITING_CORRECTIONS = (
+    "Ce dossier attend les corrections de l'auditeur : vous pourrez le contrôler quand il "
+    "l'aura signé à nouveau."
+)
+
+
+def _already_taken(dossier, user):
+    if user is not None and dossier is not None and dossier.owner_id == user.pk:
+        return "Vous avez déjà pris ce dossier en charge."
+    owner = dossier.owner if dossier is not None and dossier.owner_id else None
+    return f"Ce dossier est déjà pris en charge par {display_name(owner)}."
+
+
+# Refusals of the centre's decisions, which all start from en_controle.
+_REVIEW_REFUSALS = {
+    S.DEPOSE: TAKE_FIRST,
+    S.RETIRE: _WITHDRAWN,
+}
 
 TRANSITIONS = {
     t.action: t
@@ -75,14 +113,38 @@ TRANSITIONS = {
                               S.DECISION_RENDUE, S.COURRIER_ENVOYE)
             },
         ),
-        Transition("take", frozenset({S.DEPOSE}), S.EN_CONTROLE,
-                   "Dossier pris en charge par le centre"),
-        Transition("ask_corrections", frozenset({S.EN_CONTROLE}), S.A_COMPLETER,
-                   "Corrections demandées"),
-        Transition("declare_complete", frozenset({S.EN_CONTROLE}), S.TRANSMIS_DNF,
-                   "Dossier complet, transmis à la DNF"),
-        Transition("declare_inadmissible", frozenset({S.EN_CONTROLE}), S.IRRECEVABLE,
-                   "Dossier déclaré irrecevable"),
+        Transition(
+            "take", frozenset({S.DEPOSE}), S.EN_CONTROLE,
+            "Dossier pris en charge par le centre",
+            refusals={
+                S.EN_CONTROLE: _already_taken,
+                S.A_COMPLETER: _WAITING_CORRECTIONS,
+                S.RETIRE: _WITHDRAWN,
+            },
+        ),
+        Transition(
+            "ask_corrections", frozenset({S.EN_CONTROLE}), S.A_COMPLETER,
+            "Corrections demandées",
+            refusals=_REVIEW_REFUSALS | {
+                S.A_COMPLETER: "Les corrections ont déjà été demandées à l'auditeur.",
+            },
+        ),
+        Transition(
+            "declare_complete", frozenset({S.EN_CONTROLE}), S.TRANSMIS_DNF,
+            "Dossier complet, transmis à la DNF",
+            refusals=_REVIEW_REFUSALS | {
+                S.A_COMPLETER: _WAITING_CORRECTIONS,
+                S.TRANSMIS_DNF: "Ce dossier a déjà été transmis à la DNF.",
+            },
+        ),
+        Transition(
+            "declare_inadmissible", frozenset({S.EN_CONTROLE}), S.IRRECEVABLE,
+            "Dossier déclaré irrecevable",
+            refusals=_REVIEW_REFUSALS | {
+                S.A_COMPLETER: _WAITING_CORRECTIONS,
+                S.IRRECEVABLE: "Ce dossier a déjà été déclaré irrecevable.",
+            },
+        ),
         Transition("add_to_session", frozenset({S.TRANSMIS_DNF}), S.INSCRIT_JURY,
                    "Dossier inscrit à une session de jury"),
         # From decision_rendue too: the jury may correct its decision until the
@@ -103,11 +165,39 @@ TRANSITIONS = {
     )
 }
 
-# Events that are not transitions, for the timeline.
+# Events that are not transitions, for the timeline and the staff's history.
 CREATED = "created"
-EVENT_LABELS = {CREATED: "Demande créée"} | {
-    action: t.event_label for action, t in TRANSITIONS.items()
+TAKE_OVER = "take_over"  # another gestionnaire of the centre takes the dossier over
+PIECE_VERDICT = "piece_verdict"  # dossiers.review.set_piece_verdict
+NOTE = "note"  # dossiers.review.add_note, never shown to the auditeur
+
+EVENT_LABELS = {
+    CREATED: "Demande créée",
+    TAKE_OVER: "Dossier repris par un autre gestionnaire du centre",
+    PIECE_VERDICT: "Pièce vérifiée",
+    NOTE: "Note interne du centre",
+} | {action: t.event_label for action, t in TRANSITIONS.items()}
+# A re-deposit is a ``sign`` event from a_completer: the timeline says so.
+REDEPOSIT_LABEL = "Dossier déposé à nouveau après corrections"
+VERDICT_LABELS = {
+    PieceStatus.CONFORME: "Pièce vérifiée : conforme",
+    PieceStatus.ERRONEE: "Pièce vérifiée : erronée",
+    PieceStatus.MANQUANTE: "Pièce vérifiée : manquante",
 }
+
+
+def event_label(event):
+    """The event in the auditeur's words, with what ``EVENT_LABELS`` cannot know:
+    a re-deposit after corrections, the verdict and the pièce it concerns."""
+    if event.action == "sign" and event.from_state == State.A_COMPLETER:
+        return REDEPOSIT_LABEL
+    if event.action == PIECE_VERDICT:
+        data = event.data or {}
+        label = VERDICT_LABELS.get(data.get("status"), EVENT_LABELS[PIECE_VERDICT])
+        return f"{label} ({data['piece']})" if data.get("piece") else label
+    if event.action in EVENT_LABELS:
+        return EVENT_LABELS[event.action]
+    return State(event.to_state).label if event.to_state else event.action
 
 
 def _get(action):
@@ -131,11 +221,14 @@ def allowed_actions(dossier):
     return frozenset(action for action, t in TRANSITIONS.items() if dossier.state in t.sources)
 
 
-def check(action, dossier):
-    """Raise :class:`TransitionError` if ``action`` is not allowed from the dossier's state."""
+def check(action, dossier, user=None):
+    """Raise :class:`TransitionError` if ``action`` is not allowed from the dossier's state.
+
+    ``user``, the one acting, lets a refusal speak to him/her ("Vous avez déjà…").
+    """
     transition = _get(action)
     if dossier.state not in transition.sources:
-        raise TransitionError(transition.refusal(dossier.state))
+        raise TransitionError(transition.refusal(dossier.state, dossier, user))
 
 
 def _owned_by(user):
@@ -144,30 +237,57 @@ def _owned_by(user):
     return Dossier.objects.visible_to(user).filter(auditeur=user)
 
 
+def centre_dossiers(user):
+    """The dossiers ``user`` may review as a gestionnaire: his/her centres' signed ones.
+
+    Anything else does not exist for him/her (a 404), whoever he/she is.
+    """
+    from auditeurs.models import Role
+
+    if getattr(user, "role", None) != Role.GESTIONNAIRE:
+        return Dossier.objects.none()
+    return Dossier.objects.visible_to(user)
+
+
+def lock_dossier(queryset, dossier_id):
+    """The dossier row, locked until the end of the current transaction.
+
+    ``OF "self"``: the joined rows (auditeur, centre…) are read, not locked, so that
+    two dossiers of the same auditeur or centre never wait for each other.
+    """
+    return (
+        queryset.select_for_update(of=("self",))
+        .select_related("auditeur", "diplome", "centre", "owner")
+        .get(pk=dossier_id)
+    )
+
+
 def _transition(dossier_id, action, *, actor, queryset=None, comment="",
-                visible_to_auditeur=True, data=None, precondition=None, after=None):
+                visible_to_auditeur=True, data=None, precondition=None, changes=None,
+                after=None):
     """Apply ``action`` to the dossier in one transaction; return the updated dossier.
 
     ``queryset`` scopes who may act (``Dossier.DoesNotExist`` otherwise);
     ``precondition(dossier)`` raises :class:`TransitionError` to refuse;
+    ``changes(dossier)`` returns other fields to save with the state (``{"owner": …}``),
+    computed from the locked row;
     ``after(dossier, event)`` writes what goes with the change (signature, courriel),
     in the same transaction.
     """
     transition = _get(action)
     queryset = Dossier.objects.all() if queryset is None else queryset
     with transaction.atomic():
-        dossier = (
-            queryset.select_for_update(of=("self",))
-            .select_related("auditeur", "diplome", "centre")
-            .get(pk=dossier_id)
-        )
-        check(action, dossier)
+        dossier = lock_dossier(queryset, dossier_id)
+        check(action, dossier, actor)
         if precondition is not None:
             precondition(dossier)
+        fields = changes(dossier) if changes is not None else {}
         from_state = dossier.state
+        for name, value in fields.items():
+            setattr(dossier, name, value)
         dossier.state = transition.target
         dossier.state_changed_at = timezone.now()
-        dossier.save(update_fields=["state", "state_changed_at", "updated_at"])
+        dossier.save(update_fields=["state", "state_changed_at", "updated_at", *fields])
         event = Event.objects.create(
             dossier=dossier,
             actor=actor,
@@ -317,7 +437,235 @@ def sign(dossier_id, *, user, digest, signed_at, ip, user_agent, recapitulatif_k
                 "mimetype": "application/pdf",
             }],
         )
+        if event.from_state == State.A_COMPLETER:
+            _queue_redeposit_to_centre(dossier, signed_at)
 
     _transition(dossier_id, "sign", actor=user, queryset=_owned_by(user),
                 precondition=precondition, after=after)
     return signature
+
+
+def _queue_redeposit_to_centre(dossier, signed_at):
+    """Tell the centre's service that a dossier it sent back is ready to be checked again."""
+    centre = dossier.centre
+    if not centre.service_email:
+        # The centre's queue shows re-deposits first anyway; the courriel is a reminder.
+        return None
+    profile = getattr(dossier.auditeur, "profile", None)
+    return queue_courriel(
+        to=centre.service_email,
+        template="dossier_redepose",
+        context={
+            "reference": dossier.reference,
+            "auditeur_name": _auditeur_context(dossier)["display_name"],
+            "auditeur_number": profile.auditeur_number if profile else "",
+            "diplome_code": dossier.diplome.code,
+            "diplome_title": dossier.diplome.title,
+            "kind_label": dossier.get_kind_display(),
+            "centre_name": centre.name,
+            "correction_round": dossier.correction_round,
+            "signed_at": signed_at,
+        },
+        dossier_reference=dossier.reference,
+    )
+
+
+# --- Centre review ---------------------------------------------------------------------
+#
+# A gestionnaire of the dossier's centre takes it in charge (it becomes its "owner"),
+# gives a verdict on each pièce (dossiers.review), then asks for corrections, declares
+# it complete (to the DNF) or not admissible. Only the owner decides; another
+# gestionnaire of the centre may take the dossier over (absence, sharing of work).
+
+FLAGGED_STATUSES = (PieceStatus.ERRONEE, PieceStatus.MANQUANTE)
+NO_FLAGGED_PIECE = (
+    "Aucune pièce n'est signalée erronée ou manquante : il n'y a pas de correction à "
+    "demander."
+)
+MOTIVE_REQUIRED = "Indiquez le motif d'irrecevabilité : l'auditeur le lira dans le courriel."
+MAX_TEXT_LENGTH = 5000
+
+
+def require_owner(dossier, user):
+    """Refuse unless ``user`` has the dossier in charge (call it on the locked row)."""
+    if dossier.owner_id is None or dossier.owner_id != user.pk:
+        raise TransitionError(TAKE_FIRST)
+
+
+def absolute_url(name, *args):
+    """An absolute link for a courriel: ``D3_SITE_URL`` and the path of ``name``."""
+    return settings.D3_SITE_URL.rstrip("/") + reverse(name, args=args)
+
+
+def take(dossier_id, *, user):
+    """A gestionnaire of the centre takes a deposited dossier in charge; return it.
+
+    ``Dossier.DoesNotExist`` unless ``user`` is a gestionnaire of the dossier's centre;
+    :class:`TransitionError` if it is not ``depose`` (already taken by someone: the
+    message names him/her).
+    """
+    return _transition(
+        dossier_id, "take", actor=user, queryset=centre_dossiers(user),
+        changes=lambda dossier: {"owner": user},
+        data={"owner": user.pk, "owner_name": display_name(user)},
+    )
+
+
+def take_over(dossier_id, *, user):
+    """Another gestionnaire of the centre takes over a dossier in control; return it.
+
+    Not a transition: the state stays ``en_controle`` (``state_changed_at`` too) and the
+    event is for the staff only. Refused if ``user`` has it in charge already.
+    """
+    with transaction.atomic():
+        dossier = lock_dossier(centre_dossiers(user), dossier_id)
+        if dossier.state != State.EN_CONTROLE:
+            if dossier.state == State.DEPOSE:
+                raise TransitionError(
+                    "Ce dossier n'est encore pris en charge par personne : prenez-le en "
+                    "charge."
+                )
+            raise TransitionError(
+                f"Seul un dossier en cours de contrôle peut être repris ; celui-ci est "
+                f"« {State(dossier.state).label} »."
+            )
+        if dossier.owner_id == user.pk:
+            raise TransitionError("Vous avez déjà ce dossier en charge.")
+        previous = dossier.owner
+        dossier.owner = user
+        dossier.save(update_fields=["owner", "updated_at"])
+        Event.objects.create(
+            dossier=dossier,
+            actor=user,
+            action=TAKE_OVER,
+            visible_to_auditeur=False,
+            data={
+                "previous_owner": previous.pk if previous else None,
+                "previous_owner_name": display_name(previous) if previous else "",
+            },
+        )
+    return dossier
+
+
+def ask_corrections(dossier_id, *, user, deadline=None):
+    """The owner sends the dossier back to the auditeur for the flagged pièces; return it.
+
+    At least one pièce must be ``erronee`` or ``manquante`` (each carries the
+    gestionnaire's comment, see :func:`dossiers.review.set_piece_verdict`).
+    ``deadline`` (a date after today, optional) is printed in the courriel.
+    """
+    flagged = []
+
+    def precondition(dossier):
+        require_owner(dossier, user)
+        if deadline is not None and deadline <= timezone.localdate():
+            raise TransitionError(
+                "La date limite des corrections doit être postérieure à aujourd'hui."
+            )
+        flagged.extend(
+            dossier.pieces.filter(status__in=FLAGGED_STATUSES).select_related("piece_type")
+        )
+        if not flagged:
+            raise TransitionError(NO_FLAGGED_PIECE)
+
+    def changes(dossier):
+        return {"correction_round": dossier.correction_round + 1,
+                "corrections_due": deadline}
+
+    def after(dossier, event):
+        rows = [
+            {
+                "label": piece.piece_type.label,
+                "status": piece.status,
+                "status_label": PieceStatus(piece.status).label,
+                "comment": piece.comment,
+            }
+            for piece in flagged
+        ]
+        event.data = {
+            "round": dossier.correction_round,
+            "deadline": deadline.isoformat() if deadline else None,
+            "pieces": [
+                {"piece": row["label"], "status": row["status"], "comment": row["comment"]}
+                for row in rows
+            ],
+        }
+        event.save(update_fields=["data"])
+        _queue_to_auditeur(dossier, "corrections_demandees", {
+            "pieces": rows,
+            "deadline": deadline,
+            "correction_round": dossier.correction_round,
+            "corrections_url": _corrections_url(dossier),
+        })
+
+    return _transition(dossier_id, "ask_corrections", actor=user,
+                       queryset=centre_dossiers(user), precondition=precondition,
+                       changes=changes, after=after)
+
+
+def _corrections_url(dossier):
+    return absolute_url("dossiers:corrections", dossier.pk)
+
+
+def declare_complete(dossier_id, *, user):
+    """The owner declares the dossier complete: it goes to the DNF; return it.
+
+    Every pièce of the dossier must be ``conforme``; the refusal lists the others
+    (``reasons``). The owner stays recorded as the gestionnaire who checked it.
+    """
+
+    def precondition(dossier):
+        require_owner(dossier, user)
+        others = [
+            piece for piece in dossier.pieces.select_related("piece_type")
+            if piece.status != PieceStatus.CONFORME
+        ]
+        if others:
+            reasons = [
+                f"{piece.piece_type.label} : {PieceStatus(piece.status).label.lower()}."
+                for piece in others
+            ]
+            raise TransitionError(
+                "Le dossier ne peut être déclaré complet que lorsque toutes ses pièces "
+                "sont conformes. À vérifier : " + " ".join(reasons),
+                reasons=reasons,
+            )
+
+    def after(dossier, event):
+        _queue_to_auditeur(dossier, "dossier_transmis", {
+            "transmitted_at": event.created_at,
+            "dossier_url": absolute_url("dossiers:detail", dossier.pk),
+        })
+
+    return _transition(dossier_id, "declare_complete", actor=user,
+                       queryset=centre_dossiers(user), precondition=precondition,
+                       after=after)
+
+
+def declare_inadmissible(dossier_id, *, user, motive):
+    """The owner declares the dossier not admissible, with a motive; return it.
+
+    The motive is the event's comment (the auditeur's timeline shows it) and is in
+    the courriel.
+    """
+    motive = (motive or "").strip()
+
+    def precondition(dossier):
+        require_owner(dossier, user)
+        if not motive:
+            raise TransitionError(MOTIVE_REQUIRED)
+        if len(motive) > MAX_TEXT_LENGTH:
+            raise TransitionError(
+                f"Le motif ne peut pas dépasser {MAX_TEXT_LENGTH} caractères."
+            )
+
+    def after(dossier, event):
+        _queue_to_auditeur(dossier, "dossier_irrecevable", {
+            "motive": motive,
+            "declared_at": event.created_at,
+            "dossier_url": absolute_url("dossiers:detail", dossier.pk),
+        })
+
+    return _transition(dossier_id, "declare_inadmissible", actor=user,
+                       queryset=centre_dossiers(user), comment=motive,
+                       precondition=precondition, after=after)

@@ -150,7 +150,8 @@ def test_it_signs_again_after_corrections(auditeur):
     assert verify(dossier)
     event = Event.objects.get(dossier=dossier)
     assert (event.from_state, event.to_state) == (State.A_COMPLETER, State.DEPOSE)
-    assert "complété et signé à nouveau" in Courriel.objects.get().body_text
+    accuse = Courriel.objects.get(template="dossier_depose")
+    assert "complété et signé à nouveau" in accuse.body_text
 
 
 # --- Refusals ------------------------------------------------------------------------

@@ -129,5 +129,7 @@ def test_allowed_actions_of_a_dossier_in_control():
 
 
 def test_every_action_has_a_timeline_label():
-    assert set(workflow.EVENT_LABELS) == {"created", *EXPECTED}
+    assert set(workflow.EVENT_LABELS) == {
+        "created", "take_over", "piece_verdict", "note", *EXPECTED,
+    }
     assert all(workflow.EVENT_LABELS.values())
