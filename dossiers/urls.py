@@ -51,4 +51,6 @@ urlpatterns += [
     path("dossiers/<int:pk>/corrections/", corrections.corrections, name="corrections"),
     path("dossiers/<int:pk>/corrections/<int:piece_id>/deposer/", corrections.correction_upload,
          name="correction_upload"),
+    path("dossiers/<int:pk>/corrections/fichiers/<int:file_id>/retirer/",
+         corrections.correction_file_remove, name="correction_file_remove"),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from d3.access import capability_required
 from dossiers import workflow
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
+from dossiers.pages.corrections import changed_this_round, deadline_context
 from dossiers.progress import progress
 from dossiers.signing import SWORN_STATEMENT, WrongPassword, recapitulatif_context, sign_dossier
 
@@ -108,8 +109,27 @@ def detail(request, pk):
             ],
             "signature": _latest_signed_recapitulatif(dossier),
             "edit_url": _edit_url(dossier),
+            "corrections": _corrections_asked(dossier, pieces),
         },
     )
+
+
+def _corrections_asked(dossier, pieces):
+    """What the centre asks of a dossier à compléter, for the dossier page's callout:
+    the pièces still flagged, those already replaced in this round, the deadline.
+    None in any other state. ``pieces`` carry their ``current_files``."""
+    if dossier.state != State.A_COMPLETER:
+        return None
+    flagged, replaced = [], []
+    for piece in pieces:
+        if piece.status in _COMMENTED_STATUSES:
+            flagged.append(piece)
+        elif piece.status == PieceStatus.DEPOSEE and changed_this_round(
+            dossier, piece.current_files
+        ):
+            # A new file since the request: the centre's comment still explains why.
+            replaced.append(piece)
+    return {"flagged": flagged, "replaced": replaced, **deadline_context(dossier)}
 
 
 def _timeline(dossier, events):
@@ -121,8 +141,8 @@ def _timeline(dossier, events):
     return [
         {
             "event": event,
-            "label": workflow.EVENT_LABELS.get(event.action)
-            or (State(event.to_state).label if event.to_state else event.action),
+            # A re-deposit after corrections, a verdict on a pièce: said as such.
+            "label": workflow.event_label(event),
             "current": index == current_index,
         }
         for index, event in enumerate(events)
@@ -225,11 +245,19 @@ def sign(request, pk):
         dossier.refresh_from_db()
         return _render_recapitulatif(request, dossier, SignForm(), refusal=refusal)
     cache.delete(failures_key)
-    messages.success(
-        request,
-        "Votre dossier est signé et déposé. Un accusé de réception, avec le récapitulatif "
-        "signé, vous est envoyé par courriel.",
-    )
+    if dossier.state == State.A_COMPLETER:
+        messages.success(
+            request,
+            "Votre dossier est signé à nouveau et déposé : votre centre d'inscription est "
+            "prévenu et va le contrôler. Un accusé de réception, avec le nouveau "
+            "récapitulatif signé, vous est envoyé par courriel.",
+        )
+    else:
+        messages.success(
+            request,
+            "Votre dossier est signé et déposé. Un accusé de réception, avec le "
+            "récapitulatif signé, vous est envoyé par courriel.",
+        )
     return redirect("dossiers:detail", pk=dossier.pk)
 
 
@@ -245,9 +273,18 @@ def _count_failure(key):
 def _render_recapitulatif(request, dossier, form, *, refusal=None):
     can_sign = "sign" in workflow.allowed_actions(dossier)
     blockers = workflow.sign_blockers(dossier) if can_sign else []
-    context = recapitulatif_context(dossier) | {
+    context = recapitulatif_context(dossier)
+    resigning = dossier.state == State.A_COMPLETER
+    context |= {
         "progress": progress(dossier.state),
         "can_sign": can_sign,
+        "resigning": resigning,
+        # Flagged pièces the auditeur has not replaced: signing is still allowed (the
+        # centre judges), but they are pointed out before the signature.
+        "still_flagged": [
+            row["piece"] for row in context["piece_rows"]
+            if resigning and row["piece"].status in _COMMENTED_STATUSES
+        ],
         "blocker_rows": _blocker_rows(dossier, blockers),
         "form": form,
         "refusal": refusal,
@@ -256,13 +293,17 @@ def _render_recapitulatif(request, dossier, form, *, refusal=None):
 
 
 def _blocker_rows(dossier, blockers):
-    """Each missing thing with the page where the auditeur fixes it (drafts only)."""
+    """Each missing thing with the page where the auditeur fixes it: the draft's steps,
+    or the corrections page for the pièces of a dossier à compléter."""
     rows = []
     for blocker in blockers:
         url = ""
+        is_piece = blocker.startswith("Pièce")
         if dossier.state == State.BROUILLON:
-            name = "edit_pieces" if blocker.startswith("Pièce") else "edit_prerequisite"
+            name = "edit_pieces" if is_piece else "edit_prerequisite"
             url = reverse(f"dossiers:{name}", args=[dossier.pk])
+        elif dossier.state == State.A_COMPLETER and is_piece:
+            url = reverse("dossiers:corrections", args=[dossier.pk])
         rows.append({"text": blocker, "url": url})
     return rows
 
