@@ -5,6 +5,8 @@ diploma, in the auditeur's centre. ``DossierFactory(depose=True)`` (or ``en_cont
 ``a_completer``, ``transmis_dnf``…) puts it in that state; every state after the draft
 also gets a :class:`Signature`, as a signed dossier has. ``signable=True`` adds what a
 signature needs: a required pièce with its file and one period of experience.
+``pris_en_charge=True`` is ``en_controle`` with an owner, a fresh gestionnaire of the
+dossier's centre (or pass ``owner=``).
 """
 
 import datetime
@@ -33,7 +35,8 @@ from dossiers.models import (
     Signature,
     State,
 )
-from tests.factories import AuditeurFactory, DiplomeFactory, PieceTypeFactory
+from auditeurs.models import Role
+from tests.factories import AuditeurFactory, DiplomeFactory, PieceTypeFactory, StaffFactory
 
 # States of a dossier that has been signed at least once.
 SIGNED_STATES = frozenset(State) - {State.BROUILLON, State.RETIRE}
@@ -59,6 +62,13 @@ class DossierFactory(factory.django.DjangoModelFactory):
         brouillon = factory.Trait(state=State.BROUILLON)
         depose = factory.Trait(state=State.DEPOSE)
         en_controle = factory.Trait(state=State.EN_CONTROLE)
+        # In control by a gestionnaire of the dossier's centre, as after ``take``.
+        pris_en_charge = factory.Trait(
+            state=State.EN_CONTROLE,
+            owner=factory.LazyAttribute(
+                lambda o: StaffFactory(role=Role.GESTIONNAIRE, centres=[o.centre])
+            ),
+        )
         a_completer = factory.Trait(state=State.A_COMPLETER)
         irrecevable = factory.Trait(state=State.IRRECEVABLE)
         transmis_dnf = factory.Trait(state=State.TRANSMIS_DNF)
@@ -180,3 +190,20 @@ class EventFactory(factory.django.DjangoModelFactory):
     to_state = State.BROUILLON
     comment = ""
     visible_to_auditeur = True
+
+
+def review_snapshot(dossier):
+    """Everything a refused review action must leave as it was, for ``==``."""
+    from d3.courriels.models import Courriel
+
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    return {
+        "state": dossier.state,
+        "owner": dossier.owner_id,
+        "state_changed_at": dossier.state_changed_at,
+        "correction_round": dossier.correction_round,
+        "corrections_due": dossier.corrections_due,
+        "pieces": list(dossier.pieces.order_by("pk").values_list("pk", "status", "comment")),
+        "events": list(Event.objects.order_by("pk").values_list("pk", flat=True)),
+        "courriels": list(Courriel.objects.order_by("pk").values_list("pk", flat=True)),
+    }
