@@ -254,10 +254,15 @@ def lock_dossier(queryset, dossier_id):
 
     ``OF "self"``: the joined rows (auditeur, centre…) are read, not locked, so that
     two dossiers of the same auditeur or centre never wait for each other.
+
+    ``owner`` is not joined: after waiting for the lock, PostgreSQL returns the new
+    version of the dossier row but the joined rows of the first read, so a joined
+    owner would still be the one (or the nobody) from before the other transaction,
+    while ``owner_id`` is already the new one. Read through ``owner_id``, it is right.
     """
     return (
         queryset.select_for_update(of=("self",))
-        .select_related("auditeur", "diplome", "centre", "owner")
+        .select_related("auditeur", "diplome", "centre")
         .get(pk=dossier_id)
     )
 
