@@ -27,6 +27,7 @@ CAPABILITIES = {
     # centre staff
     "centre_home": {G},
     "create_auditeur_account": {G},
+    "centre_review": {G},  # the queue of the centre's dossiers, their review, the export
     # DNF
     "dnf_home": {D},
     # jury
@@ -54,6 +55,7 @@ NAVIGATION = {
     ],
     G: [
         ("auditeurs:centre_home", "Accueil du centre"),
+        ("dossiers:centre_queue", "Dossiers à contrôler"),
         ("auditeurs:create_account", "Créer un compte auditeur"),
     ],
     D: [("jury:dnf_home", "Accueil DNF")],

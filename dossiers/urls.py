@@ -54,3 +54,23 @@ urlpatterns += [
     path("dossiers/<int:pk>/corrections/fichiers/<int:file_id>/retirer/",
          corrections.correction_file_remove, name="correction_file_remove"),
 ]
+
+# The centre's review (dossiers/pages/centre.py).
+from dossiers.pages import centre  # noqa: E402
+
+urlpatterns += [
+    path("centre/dossiers/", centre.queue_page, name="centre_queue"),
+    path("centre/dossiers/export.csv", centre.export, name="centre_export"),
+    path("centre/dossiers/<int:pk>/", centre.dossier_page, name="centre_dossier"),
+    path("centre/dossiers/<int:pk>/prendre/", centre.take, name="centre_take"),
+    path("centre/dossiers/<int:pk>/reprendre/", centre.take_over, name="centre_take_over"),
+    path("centre/dossiers/<int:pk>/pieces/<int:piece_id>/avis/", centre.piece_verdict,
+         name="centre_piece_verdict"),
+    path("centre/dossiers/<int:pk>/corrections/", centre.ask_corrections,
+         name="centre_ask_corrections"),
+    path("centre/dossiers/<int:pk>/transmettre/", centre.declare_complete,
+         name="centre_declare_complete"),
+    path("centre/dossiers/<int:pk>/irrecevable/", centre.declare_inadmissible,
+         name="centre_declare_inadmissible"),
+    path("centre/dossiers/<int:pk>/notes/", centre.add_note, name="centre_add_note"),
+]

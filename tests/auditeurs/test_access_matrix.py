@@ -20,6 +20,8 @@ PAGES = {
     "dossiers:start": "auditeur_space",
     "auditeurs:centre_home": "centre_home",
     "auditeurs:create_account": "create_auditeur_account",
+    "dossiers:centre_queue": "centre_review",
+    "dossiers:centre_export": "centre_review",
     "jury:dnf_home": "dnf_home",
     "jury:jury_home": "jury_home",
     "aide_staff": "staff_help",

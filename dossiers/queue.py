@@ -1,0 +1,227 @@
+"""The centre's queue of dossiers: what a gestionnaire may review, filtered, counted
+and ordered, in a fixed number of queries whatever its size.
+
+Everything starts from :func:`reviewable`, the one scope of the centre's pages (the
+queue, the dossier page and its actions, the export): nothing here filters by centre
+on its own. Pages parse their parameters into :class:`Filters` and call these
+functions; the rows they show are built by :func:`rows` without touching the database.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from dossiers import workflow
+from dossiers.models import Diplome, Dossier, Signature, State
+
+S = State
+
+# Dossiers shown at a time on the queue page.
+PAGE_SIZE = 50
+
+# The states a gestionnaire may filter on, in the order of the workflow.
+QUEUE_STATES = (
+    S.DEPOSE,
+    S.EN_CONTROLE,
+    S.A_COMPLETER,
+    S.TRANSMIS_DNF,
+    S.IRRECEVABLE,
+    S.INSCRIT_JURY,
+    S.DECISION_RENDUE,
+    S.COURRIER_ENVOYE,
+    S.RETIRE,
+)
+# What the centre has to act on: the queue opens on it.
+DEFAULT_STATE = S.DEPOSE
+ALL_STATES = "tous"
+
+# The "in charge" filter.
+MINE = "moi"
+COLLEAGUES = "collegues"
+NOBODY = "personne"
+CHARGE_CHOICES = (
+    (MINE, "Pris en charge par moi"),
+    (COLLEAGUES, "Pris en charge par un collègue"),
+    (NOBODY, "Pris en charge par personne"),
+)
+
+# Badge colour of each state, from the centre's point of view (``badge--<colour>``):
+# a deposited dossier is new work, one waiting for the auditeur a warning…
+STATE_BADGES = {
+    S.DEPOSE: "new",
+    S.EN_CONTROLE: "info",
+    S.A_COMPLETER: "warning",
+    S.IRRECEVABLE: "error",
+    S.TRANSMIS_DNF: "success",
+    S.INSCRIT_JURY: "success",
+    S.DECISION_RENDUE: "success",
+    S.COURRIER_ENVOYE: "success",
+    S.RETIRE: "",
+}
+
+# "D3-2026-000123": a reference typed in the search box finds its dossier.
+_REFERENCE = re.compile(r"^D3-(\d{4})-(\d+)$", re.IGNORECASE)
+
+
+def reviewable(user):
+    """The dossiers ``user`` reviews as a gestionnaire; none for anyone else.
+
+    :func:`dossiers.workflow.centre_dossiers` (the scope of the review's actions)
+    already keeps a gestionnaire to his/her centres and drafts out. A draft withdrawn before it was ever signed never reached the centre
+    either: it stays out too (a withdrawn dossier that was signed stays, for history).
+    """
+    signed = Signature.objects.filter(dossier=OuterRef("pk"))
+    return workflow.centre_dossiers(user).filter(~Q(state=S.RETIRE) | Exists(signed))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the gestionnaire asked for; every field is optional except the state."""
+
+    state: str = DEFAULT_STATE  # a value of QUEUE_STATES, or ALL_STATES
+    diplome_id: int | None = None
+    kind: str = ""
+    charge: str = ""  # MINE, COLLEAGUES, NOBODY or "" (anyone)
+    query: str = ""
+
+
+def search(queryset, query):
+    """Narrow to dossiers whose auditeur matches every word of ``query``.
+
+    A word may match a name (account or profile), the ENF identifier, the numéro
+    d'auditeur, or be the dossier's reference.
+    """
+    for word in query.split():
+        condition = (
+            Q(auditeur__first_name__icontains=word)
+            | Q(auditeur__last_name__icontains=word)
+            | Q(auditeur__profile__birth_name__icontains=word)
+            | Q(auditeur__profile__usage_name__icontains=word)
+            | Q(auditeur__profile__first_names__icontains=word)
+            | Q(auditeur__username__icontains=word)
+            | Q(auditeur__profile__auditeur_number__icontains=word)
+        )
+        reference = _REFERENCE.match(word)
+        if reference:
+            condition |= Q(created_at__year=int(reference[1]), pk=int(reference[2]))
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+def _filtered(user, filters):
+    """The scope with every filter but the state (the counts are per state)."""
+    dossiers = reviewable(user)
+    if filters.diplome_id is not None:
+        dossiers = dossiers.filter(diplome_id=filters.diplome_id)
+    if filters.kind:
+        dossiers = dossiers.filter(kind=filters.kind)
+    if filters.charge == MINE:
+        dossiers = dossiers.filter(owner=user)
+    elif filters.charge == COLLEAGUES:
+        dossiers = dossiers.filter(owner__isnull=False).exclude(owner=user)
+    elif filters.charge == NOBODY:
+        dossiers = dossiers.filter(owner__isnull=True)
+    if filters.query:
+        dossiers = search(dossiers, filters.query)
+    return dossiers
+
+
+def _ordering(state):
+    if state == S.DEPOSE:
+        # Re-deposited after corrections first (the auditeur has waited twice), then
+        # the oldest deposit.
+        redeposited = Case(When(correction_round__gt=0, then=Value(0)), default=Value(1))
+        return [redeposited.asc(), "state_changed_at", "pk"]
+    if state in (S.EN_CONTROLE, S.A_COMPLETER):
+        return ["state_changed_at", "pk"]
+    # Dossiers the centre is done with: the latest first.
+    return ["-state_changed_at", "-pk"]
+
+
+def dossiers(user, filters):
+    """The queue: filtered, in its order, with what each row shows joined."""
+    queryset = _filtered(user, filters)
+    if filters.state != ALL_STATES:
+        queryset = queryset.filter(state=filters.state)
+    return queryset.select_related(
+        "auditeur__profile", "diplome", "owner", "centre"
+    ).order_by(*_ordering(filters.state))
+
+
+def counts(user, filters):
+    """Dossiers per state, with the other filters applied, in one query.
+
+    Keys: each of QUEUE_STATES, ALL_STATES, and ``"redeposited"`` (deposited again
+    after corrections), ``"mine"`` (en contrôle, in charge of ``user``).
+    """
+    aggregates = {
+        state.value: Count("pk", filter=Q(state=state)) for state in QUEUE_STATES
+    }
+    aggregates[ALL_STATES] = Count("pk")
+    aggregates["redeposited"] = Count(
+        "pk", filter=Q(state=S.DEPOSE, correction_round__gt=0)
+    )
+    aggregates["mine"] = Count("pk", filter=Q(state=S.EN_CONTROLE, owner=user))
+    return _filtered(user, filters).aggregate(**aggregates)
+
+
+def diplomas_in(user):
+    """The diplomas of the dossiers ``user`` reviews, for the filter (one query)."""
+    return Diplome.objects.filter(pk__in=reviewable(user).values("diplome")).order_by("code")
+
+
+@dataclass(frozen=True)
+class Row:
+    dossier: Dossier
+    display_name: str
+    auditeur_number: str
+    badge: str
+    owner_label: str  # "vous", the colleague's name or "—"
+    owned_by_user: bool
+    redeposited: bool
+    waiting_days: int | None  # days a dossier à compléter has waited for the auditeur
+    overdue: bool  # its corrections were due before today
+
+
+def owner_label(dossier, user):
+    if dossier.owner_id is None:
+        return "—"
+    if dossier.owner_id == user.pk:
+        return "vous"
+    return dossier.owner.get_full_name() or dossier.owner.username
+
+
+def auditeur_names(auditeur):
+    """(display name, numéro d'auditeur) of an auditeur, profile or not."""
+    profile = getattr(auditeur, "profile", None)
+    if profile is None:
+        return auditeur.get_full_name() or auditeur.username, ""
+    return profile.display_name, profile.auditeur_number
+
+
+def rows(dossiers, user, today):
+    """Queue rows for dossiers fetched by :func:`dossiers` (no query)."""
+    result = []
+    for dossier in dossiers:
+        display_name, number = auditeur_names(dossier.auditeur)
+        waiting, overdue = None, False
+        if dossier.state == S.A_COMPLETER:
+            since = timezone.localdate(dossier.state_changed_at)
+            waiting = max((today - since).days, 0)
+            overdue = dossier.corrections_due is not None and dossier.corrections_due < today
+        result.append(
+            Row(
+                dossier=dossier,
+                display_name=display_name,
+                auditeur_number=number,
+                badge=STATE_BADGES.get(dossier.state, ""),
+                owner_label=owner_label(dossier, user),
+                owned_by_user=dossier.owner_id == user.pk,
+                redeposited=dossier.state == S.DEPOSE and dossier.correction_round > 0,
+                waiting_days=waiting,
+                overdue=overdue,
+            )
+        )
+    return result
