@@ -318,6 +318,13 @@ class Dossier(models.Model):
     # it is a re-deposit, which the centre's queue puts first.
     correction_round = models.PositiveSmallIntegerField("demandes de corrections", default=0)
     corrections_due = models.DateField("corrections attendues avant le", null=True, blank=True)
+    # The jury session the DNF has put the dossier on (inscrit_jury and after).
+    jury_session = models.ForeignKey(
+        "jury.JurySession", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="dossiers", verbose_name="session de jury",
+    )
+    # When the dossier was transmitted to the DNF (the DNF's lists filter on it).
+    transmitted_at = models.DateTimeField("transmis à la DNF le", null=True, blank=True)
     # Written by the jury's decision; a later DD for the same diploma relies on it.
     aep_outcome = models.CharField(
         "résultat de l'analyse de l'expérience", max_length=25,
