@@ -262,7 +262,8 @@ def test_the_courriel_lists_each_flagged_piece_with_its_comment(in_control, gest
     assert link in text
     assert in_control.reference in text
     html = courriel.body_html
-    assert "<strong>Copie du diplôme prérequis</strong> (erronée) : La copie est illisible." in html
+    assert ("<strong>Copie du diplôme prérequis</strong> (erronée) : La copie est "
+            "illisible.") in html
     assert "Le certificat de l&#x27;employeur actuel manque." in html
     assert "Pièce d&#x27;identité" not in html
     assert f'href="{link}"' in html
