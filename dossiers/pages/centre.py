@@ -411,6 +411,16 @@ def _act(request, dossier, action, success, **arguments):
     return redirect("dossiers:centre_dossier", pk=dossier.pk)
 
 
+def _refusal(action, dossier, user):
+    """Why ``user`` may not take a decision ``action`` on the dossier now (French)."""
+    try:
+        workflow.check(action, dossier, user)
+        workflow.require_owner(dossier, user)
+    except workflow.TransitionError as refusal:
+        return refusal.message
+    return "Cette action n'est pas possible sur ce dossier pour le moment."
+
+
 @require_POST
 @capability_required("centre_review")
 def take(request, pk):
@@ -481,16 +491,12 @@ def declare_complete(request, pk):
 @capability_required("centre_review")
 def declare_inadmissible(request, pk):
     dossier = _dossier(request, pk)
-    if request.method != "POST":
+    if request.method != "POST" and not review.can_act(
+        "declare_inadmissible", dossier, request.user
+    ):
         # A stale link: say why at once rather than after the motive is typed.
-        actions = review.available_actions(dossier, request.user)
-        if "declare_inadmissible" not in actions:
-            try:
-                workflow.check("declare_inadmissible", dossier, request.user)
-                workflow.require_owner(dossier, request.user)
-            except workflow.TransitionError as refusal:
-                messages.error(request, refusal.message)
-            return redirect("dossiers:centre_dossier", pk=dossier.pk)
+        messages.error(request, _refusal("declare_inadmissible", dossier, request.user))
+        return redirect("dossiers:centre_dossier", pk=dossier.pk)
     form = InadmissibleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return _act(

@@ -112,7 +112,8 @@ def test_the_queue_lists_what_needs_action_with_its_counts(client, gestionnaire,
     assert tabs[State.DEPOSE]["current"] and tabs[State.DEPOSE]["count"] == 2
     assert tabs[State.EN_CONTROLE]["count"] == 1
     assert tabs[queue.ALL_STATES]["count"] == 3
-    assert "Déposé : 2 dossiers" not in html  # the label is a link, the count follows
+    assert 'aria-current="page"><strong>Déposé</strong></a> : 2 dossiers' in html
+    assert "En cours de contrôle</a> : 1 dossier\n" in html
     assert "dont 1 déposé à nouveau après corrections" in html
     assert redeposited.reference in html and "Redéposé" in html
     assert reverse("dossiers:centre_dossier", args=[first.pk]) in html
