@@ -387,6 +387,12 @@ def sign_blockers(dossier):
     for piece in required_pieces(dossier):
         if piece.pk not in with_file:
             blockers.append(f"Pièce à déposer : {piece.piece_type.label}.")
+        elif piece.status in FLAGGED_STATUSES:
+            # Replacing a flagged pièce sets it back to "déposée": one still flagged
+            # is one the centre asked for and the auditeur has not corrected yet.
+            blockers.append(
+                f"Pièce signalée par votre centre, à remplacer : {piece.piece_type.label}."
+            )
     return blockers
 
 

@@ -147,3 +147,24 @@ def test_a_wrong_password_leaves_the_dossier_a_completer(logged_in, dossier):
     assert dossier.state == State.A_COMPLETER
     assert Signature.objects.filter(dossier=dossier).count() == 1
     assert not Courriel.objects.exists()
+
+
+def test_it_refuses_to_sign_again_while_a_flagged_piece_is_not_replaced(logged_in, dossier):
+    response = sign(logged_in, dossier)
+
+    assert "Pièce signalée par votre centre, à remplacer" in text(response)
+    dossier.refresh_from_db()
+    assert dossier.state == State.A_COMPLETER
+    assert dossier.signatures.count() == 1
+    assert not Courriel.objects.exists()
+
+
+def test_it_signs_again_once_the_flagged_piece_is_replaced(logged_in, dossier):
+    replace_the_piece(logged_in, dossier)
+
+    response = sign(logged_in, dossier)
+
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == State.DEPOSE
+    assert dossier.signatures.count() == 2
