@@ -260,7 +260,7 @@ class DossierQuerySet(models.QuerySet):
 
         Auditeurs see their own; gestionnaires those of their centres once signed
         (drafts stay private); agents DNF those transmitted to the DNF and after.
-        Jury members get theirs through their sessions (jury app).
+        Jury members those put on the sessions they sit on.
         """
         from auditeurs.models import Role
 
@@ -274,6 +274,13 @@ class DossierQuerySet(models.QuerySet):
             )
         if user.role == Role.AGENT_DNF:
             return self.filter(state__in=State.from_dnf())
+        if user.role == Role.MEMBRE_JURY:
+            from jury.models import JurySession
+
+            return self.filter(
+                state__in=State.from_dnf(),
+                jury_session__in=JurySession.objects.visible_to(user),
+            )
         return self.none()
 
     def open(self):

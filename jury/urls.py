@@ -8,3 +8,12 @@ urlpatterns = [
     path("dnf/", views.dnf_home, name="dnf_home"),
     path("jury/", views.jury_home, name="jury_home"),
 ]
+
+# The DNF's pages: transmitted dossiers, sessions, courriers (jury/pages/dnf.py).
+urlpatterns += []
+
+# The jury members' pages: sessions, dossiers, decisions (jury/pages/members.py).
+urlpatterns += []
+
+# Public verification of a courrier's code (jury/pages/verification.py).
+urlpatterns += []
