@@ -69,8 +69,9 @@ def reviewable(user):
     """The dossiers ``user`` reviews as a gestionnaire; none for anyone else.
 
     :func:`dossiers.workflow.centre_dossiers` (the scope of the review's actions)
-    already keeps a gestionnaire to his/her centres and drafts out. A draft withdrawn before it was ever signed never reached the centre
-    either: it stays out too (a withdrawn dossier that was signed stays, for history).
+    already keeps a gestionnaire to his/her centres and drafts out. A draft withdrawn
+    before it was ever signed never reached the centre either: it stays out too (a
+    withdrawn dossier that was signed stays, for the history).
     """
     signed = Signature.objects.filter(dossier=OuterRef("pk"))
     return workflow.centre_dossiers(user).filter(~Q(state=S.RETIRE) | Exists(signed))

@@ -453,7 +453,8 @@ def test_a_comment_is_required_for_erronée_or_manquante(client, gestionnaire, i
     assert snapshot(in_control) == before
     assert "le commentaire est obligatoire" in html
     assert f'href="#id_piece-{piece.pk}-comment"' in html  # the summary links to the field
-    assert f'aria-describedby="id_piece-{piece.pk}-comment_helptext id_piece-{piece.pk}-comment_error"' in html  # noqa: E501
+    field = f"id_piece-{piece.pk}-comment"
+    assert f'aria-describedby="{field}_helptext {field}_error"' in html
     assert html.count("<title>Erreur — ") == 1
 
 
