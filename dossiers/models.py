@@ -259,7 +259,7 @@ class DossierQuerySet(models.QuerySet):
         """The dossiers ``user`` may see at all; anything else is a 404.
 
         Auditeurs see their own; gestionnaires those of their centres once signed
-        (drafts stay private); agents DNF those transmitted to the DNF and after.
+        (drafts stay private, withdrawn or not); agents DNF those transmitted to the DNF and after.
         Jury members those put on the sessions they sit on.
         """
         from auditeurs.models import Role
@@ -269,9 +269,12 @@ class DossierQuerySet(models.QuerySet):
         if user.role == Role.AUDITEUR:
             return self.filter(auditeur=user)
         if user.role == Role.GESTIONNAIRE:
+            # From the first signature on: a draft, even withdrawn, never reached
+            # the centre (a signed dossier withdrawn later stays, for the history).
+            signed = Signature.objects.filter(dossier=models.OuterRef("pk"))
             return self.filter(centre__in=user.centres.all()).exclude(
                 state=State.BROUILLON
-            )
+            ).filter(~models.Q(state=State.RETIRE) | models.Exists(signed))
         if user.role == Role.AGENT_DNF:
             return self.filter(state__in=State.from_dnf())
         if user.role == Role.MEMBRE_JURY:

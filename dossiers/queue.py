@@ -10,11 +10,11 @@ functions; the rows they show are built by :func:`rows` without touching the dat
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
 from dossiers import workflow
-from dossiers.models import Diplome, Dossier, Signature, State
+from dossiers.models import Diplome, Dossier, State
 
 S = State
 
@@ -69,12 +69,9 @@ def reviewable(user):
     """The dossiers ``user`` reviews as a gestionnaire; none for anyone else.
 
     :func:`dossiers.workflow.centre_dossiers` (the scope of the review's actions)
-    already keeps a gestionnaire to his/her centres and drafts out. A draft withdrawn
-    before it was ever signed never reached the centre either: it stays out too (a
-    withdrawn dossier that was signed stays, for the history).
+    keeps a gestionnaire to his/her centres' signed dossiers.
     """
-    signed = Signature.objects.filter(dossier=OuterRef("pk"))
-    return workflow.centre_dossiers(user).filter(~Q(state=S.RETIRE) | Exists(signed))
+    return workflow.centre_dossiers(user)
 
 
 @dataclass(frozen=True)

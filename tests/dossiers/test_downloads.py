@@ -233,3 +233,14 @@ def test_an_unexpected_stored_type_is_sent_as_opaque_bytes(client, auditeur, dep
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].endswith('-diplome-prerequis-v1.bin"')
 
+
+
+def test_a_draft_withdrawn_before_signing_stays_out_of_the_centres_reach(client, gestionnaire):
+    from dossiers.models import Dossier
+    from tests.dossiers.factories import DossierFactory, SignatureFactory
+
+    draft = DossierFactory(auditeur__profile__centre=gestionnaire.centres.get(), retire=True)
+    assert not Dossier.objects.visible_to(gestionnaire).filter(pk=draft.pk).exists()
+    signed = DossierFactory(auditeur__profile__centre=gestionnaire.centres.get(), retire=True)
+    SignatureFactory(dossier=signed)
+    assert Dossier.objects.visible_to(gestionnaire).filter(pk=signed.pk).exists()
