@@ -13,6 +13,7 @@ from tests.dossiers.factories import (
     DossierFactory,
     PieceFactory,
     PieceFileFactory,
+    SignatureFactory,
     review_snapshot,
 )
 from tests.factories import StaffFactory
@@ -205,6 +206,8 @@ def test_a_piece_of_a_draft_does_not_exist(auditeur, gestionnaire):
                                    S.IRRECEVABLE, S.RETIRE, S.COURRIER_ENVOYE])
 def test_any_gestionnaire_of_the_centre_keeps_notes(state, auditeur, colleague):
     dossier = DossierFactory(auditeur=auditeur, state=state)
+    if state == S.RETIRE:  # withdrawn after its signature: the centre still has it
+        SignatureFactory(dossier=dossier)
     before = review_snapshot(dossier)
 
     event = review.add_note(dossier.pk, user=colleague, text="  Employeur à rappeler.\n")
