@@ -250,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "d3.courriels.tasks.resend_pending",
         "schedule": 60.0,
     },
+    # Courriers due today go out within the hour (jury.tasks: rendered once, then sent).
+    "courriers-send-due": {
+        "task": "jury.tasks.send_due_courriers",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Security -------------------------------------------------------------

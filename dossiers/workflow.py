@@ -17,11 +17,14 @@ functions and turn :class:`TransitionError` into a message.
 Implemented here: the auditeur's ``withdraw`` and ``sign`` (issue 3); the centre's review
 (issue 4): ``take``, ``take_over`` (a change of gestionnaire, not of state),
 ``ask_corrections``, ``declare_complete``, ``declare_inadmissible``. Verdicts on pièces and
-internal notes, which change no state, are in :mod:`dossiers.review`. The jury's actions
-are in the table already (so ``can`` answers for them) and get their functions with
-their issues.
+internal notes, which change no state, are in :mod:`dossiers.review`. The jury's arrows
+(issue 5): ``add_to_session``, ``remove_from_session``, ``record_decision``,
+``send_letter``; the jury app (:mod:`jury.sessions`, :mod:`jury.decisions`,
+:mod:`jury.tasks`) locks the session first, checks what belongs to it (open or closed,
+who sits on it) and calls them.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -41,12 +44,16 @@ class TransitionError(Exception):
 
     ``reasons`` details the message when there are several things to fix (e.g. each
     missing pièce), for a page that lists them.
+
+    ``errors`` maps a form field to what is wrong with it, for a page that shows each
+    next to its field (``form.add_error(field, message)``).
     """
 
-    def __init__(self, message, *, reasons=()):
+    def __init__(self, message, *, reasons=(), errors=None):
         super().__init__(message)
         self.message = message
         self.reasons = tuple(reasons)
+        self.errors = dict(errors or {})
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,18 @@ def _already_taken(dossier, user):
     owner = dossier.owner if dossier is not None and dossier.owner_id else None
     return f"Ce dossier est déjà pris en charge par {display_name(owner)}."
 
+
+def _on_a_session(dossier, user):
+    session = dossier.jury_session if dossier is not None and dossier.jury_session_id else None
+    if session is None:
+        return "Ce dossier est déjà inscrit à une session de jury."
+    return f"Ce dossier est déjà inscrit à la session de jury du {session.date:%d/%m/%Y}."
+
+
+_DECISION_RECORDED = (
+    "Le jury a déjà rendu sa décision sur ce dossier : il ne peut plus être retiré de la "
+    "session."
+)
 
 # Refusals of the centre's decisions, which all start from en_controle.
 _REVIEW_REFUSALS = {
@@ -145,14 +164,43 @@ TRANSITIONS = {
                 S.IRRECEVABLE: "Ce dossier a déjà été déclaré irrecevable.",
             },
         ),
-        Transition("add_to_session", frozenset({S.TRANSMIS_DNF}), S.INSCRIT_JURY,
-                   "Dossier inscrit à une session de jury"),
+        Transition(
+            "add_to_session", frozenset({S.TRANSMIS_DNF}), S.INSCRIT_JURY,
+            "Dossier inscrit à une session de jury",
+            refusals={
+                S.INSCRIT_JURY: _on_a_session,
+                S.DECISION_RENDUE: _on_a_session,
+                S.COURRIER_ENVOYE: "Ce dossier a déjà été présenté au jury.",
+                S.RETIRE: "Ce dossier a été retiré par l'auditeur.",
+            },
+        ),
+        # The DNF takes a dossier off a session that is not closed, before any decision.
+        Transition(
+            "remove_from_session", frozenset({S.INSCRIT_JURY}), S.TRANSMIS_DNF,
+            "Dossier retiré de la session de jury",
+            refusals={
+                S.TRANSMIS_DNF: "Ce dossier n'est inscrit à aucune session de jury.",
+                S.DECISION_RENDUE: _DECISION_RECORDED,
+                S.COURRIER_ENVOYE: "Le courrier de décision de ce dossier est déjà envoyé.",
+            },
+        ),
         # From decision_rendue too: the jury may correct its decision until the
         # session is closed (the session's check belongs to the jury app).
-        Transition("record_decision", frozenset({S.INSCRIT_JURY, S.DECISION_RENDUE}),
-                   S.DECISION_RENDUE, "Décision du jury enregistrée"),
-        Transition("send_letter", frozenset({S.DECISION_RENDUE}), S.COURRIER_ENVOYE,
-                   "Courrier envoyé"),
+        Transition(
+            "record_decision", frozenset({S.INSCRIT_JURY, S.DECISION_RENDUE}),
+            S.DECISION_RENDUE, "Décision du jury enregistrée",
+            refusals={
+                S.COURRIER_ENVOYE: "Le courrier de décision de ce dossier est déjà envoyé : "
+                                   "la décision ne peut plus être modifiée.",
+                S.TRANSMIS_DNF: "Ce dossier n'est plus inscrit à une session de jury.",
+                S.RETIRE: "Ce dossier a été retiré.",
+            },
+        ),
+        Transition(
+            "send_letter", frozenset({S.DECISION_RENDUE}), S.COURRIER_ENVOYE,
+            "Courrier de décision envoyé",
+            refusals={S.COURRIER_ENVOYE: "Le courrier de décision est déjà envoyé."},
+        ),
         Transition(
             "withdraw", frozenset(_BEFORE_JURY), S.RETIRE, "Dossier retiré",
             refusals={
@@ -170,12 +218,16 @@ CREATED = "created"
 TAKE_OVER = "take_over"  # another gestionnaire of the centre takes the dossier over
 PIECE_VERDICT = "piece_verdict"  # dossiers.review.set_piece_verdict
 NOTE = "note"  # dossiers.review.add_note, never shown to the auditeur
+COURRIER_SCHEDULED = "courrier_scheduled"  # jury.sessions.close_session
+COURRIER_RESENT = "courrier_resent"  # jury.courriers.resend
 
 EVENT_LABELS = {
     CREATED: "Demande créée",
     TAKE_OVER: "Dossier repris par un autre gestionnaire du centre",
     PIECE_VERDICT: "Pièce vérifiée",
     NOTE: "Note interne du centre",
+    COURRIER_SCHEDULED: "Courrier de décision programmé",
+    COURRIER_RESENT: "Courrier de décision renvoyé",
 } | {action: t.event_label for action, t in TRANSITIONS.items()}
 # A re-deposit is a ``sign`` event from a_completer: the timeline says so.
 REDEPOSIT_LABEL = "Dossier déposé à nouveau après corrections"
@@ -195,6 +247,9 @@ def event_label(event):
         data = event.data or {}
         label = VERDICT_LABELS.get(data.get("status"), EVENT_LABELS[PIECE_VERDICT])
         return f"{label} ({data['piece']})" if data.get("piece") else label
+    if event.action == COURRIER_SCHEDULED and (event.data or {}).get("due_on"):
+        due_on = datetime.date.fromisoformat(event.data["due_on"])
+        return f"Courrier de décision programmé pour le {due_on:%d/%m/%Y}"
     if event.action in EVENT_LABELS:
         return EVENT_LABELS[event.action]
     return State(event.to_state).label if event.to_state else event.action
@@ -650,6 +705,7 @@ def declare_complete(dossier_id, *, user):
 
     return _transition(dossier_id, "declare_complete", actor=user,
                        queryset=centre_dossiers(user), precondition=precondition,
+                       changes=lambda dossier: {"transmitted_at": timezone.now()},
                        after=after)
 
 
@@ -680,3 +736,160 @@ def declare_inadmissible(dossier_id, *, user, motive):
     return _transition(dossier_id, "declare_inadmissible", actor=user,
                        queryset=centre_dossiers(user), comment=motive,
                        precondition=precondition, after=after)
+
+
+# --- Jury (issue 5) ----------------------------------------------------------------------
+#
+# The jury app locks the session row first, so that closing a session and changing its
+# dossiers wait for each other, checks what belongs to the session (open, who sits on
+# it), then calls these functions inside its transaction. Lock order everywhere: the
+# session, then its dossiers by increasing id; a courrier, then its dossier.
+
+
+def dnf_dossiers(user):
+    """The dossiers ``user`` may act on as an agent DNF; none for anyone else."""
+    from auditeurs.models import Role
+
+    if getattr(user, "role", None) != Role.AGENT_DNF:
+        return Dossier.objects.none()
+    return Dossier.objects.visible_to(user)
+
+
+def add_to_session(dossier_id, *, user, session):
+    """The DNF puts a transmitted dossier on ``session``; return it.
+
+    Called by :func:`jury.sessions.add_dossiers`, which holds the session's lock and has
+    checked that it is open. The dossier's diploma must be one the session examines.
+    The auditeur gets a courriel with the jury date and the earliest date of the
+    courrier ("au plus tôt un mois après la date du jury").
+    """
+    diplome_ids = set(session.diplomes.values_list("pk", flat=True))
+
+    def precondition(dossier):
+        if dossier.diplome_id not in diplome_ids:
+            raise TransitionError(
+                f"Le diplôme {dossier.diplome.code} n'est pas examiné par cette session."
+            )
+
+    def after(dossier, event):
+        queue_session_courriel(dossier, session)
+
+    return _transition(
+        dossier_id, "add_to_session", actor=user, queryset=dnf_dossiers(user),
+        precondition=precondition, changes=lambda dossier: {"jury_session": session},
+        data={"session": session.pk, "jury_date": session.date.isoformat()},
+        after=after,
+    )
+
+
+def queue_session_courriel(dossier, session, *, date_changed=False):
+    """Tell the auditeur the jury date and when to expect the courrier, at the earliest.
+
+    Also sent again when the DNF moves the session to another date (``date_changed``).
+    """
+    from jury.courriers import one_month_after
+
+    return _queue_to_auditeur(dossier, "dossier_inscrit_jury", {
+        "jury_date": session.date,
+        "earliest_courrier_date": one_month_after(session.date),
+        "dossier_url": absolute_url("dossiers:detail", dossier.pk),
+        "date_changed": date_changed,
+    })
+
+
+def remove_from_session(dossier_id, *, user, session):
+    """The DNF takes a dossier off ``session`` (open, locked by the caller); return it.
+
+    Refused once the jury has recorded a decision on it: the decision belongs to the
+    session and is never deleted (it would be a silent loss of the jury's work).
+    """
+    from jury.models import Decision
+
+    def precondition(dossier):
+        if dossier.jury_session_id != session.pk:
+            raise TransitionError("Ce dossier n'est pas inscrit à cette session de jury.")
+        if Decision.objects.filter(dossier=dossier).exists():
+            raise TransitionError(_DECISION_RECORDED)
+
+    return _transition(
+        dossier_id, "remove_from_session", actor=user, queryset=dnf_dossiers(user),
+        precondition=precondition, changes=lambda dossier: {"jury_session": None},
+        data={"session": session.pk, "jury_date": session.date.isoformat()},
+    )
+
+
+def record_decision(dossier_id, *, user, queryset, precondition, changes, after):
+    """A jury member records (or corrects) the decision on a dossier; return it.
+
+    :func:`jury.decisions.record_decision` holds the session's lock and passes what
+    checks the decision's version and writes it under the dossier's lock. No courriel:
+    the auditeur learns the decision from the courrier. Only the first decision shows
+    on the auditeur's timeline; corrections before closing are the jury's business.
+    """
+
+    def after_with_visibility(dossier, event):
+        if event.from_state != State.INSCRIT_JURY:
+            event.visible_to_auditeur = False
+            event.save(update_fields=["visible_to_auditeur"])
+        after(dossier, event)
+
+    return _transition(dossier_id, "record_decision", actor=user, queryset=queryset,
+                       precondition=precondition, changes=changes,
+                       after=after_with_visibility)
+
+
+def send_letter(dossier_id, *, courrier):
+    """The courrier is sent: decision_rendue → courrier_envoye; return the dossier.
+
+    Called by :func:`jury.tasks.send_courrier`, which rendered and stored the PDF
+    (``courrier.storage_key``) and holds the courrier's lock. The courriel to the
+    auditeur carries the PDF; nobody acts (the actor is the system).
+    """
+
+    def after(dossier, event):
+        queue_letter_courriel(dossier, courrier)
+
+    return _transition(dossier_id, "send_letter", actor=None, after=after,
+                       data={"courrier": courrier.pk, "due_on": courrier.due_on.isoformat()})
+
+
+def resend_letter(dossier_id, *, user, courrier):
+    """The DNF sends the courriel of a sent courrier again (lost, deleted…); return it.
+
+    Not a transition: the dossier stays ``courrier_envoye``; one event for the history.
+    """
+    with transaction.atomic():
+        dossier = lock_dossier(dnf_dossiers(user), dossier_id)
+        if dossier.state != State.COURRIER_ENVOYE:
+            raise TransitionError("Ce courrier n'a pas encore été envoyé.")
+        courriel = queue_letter_courriel(dossier, courrier, resent=True)
+        if courriel is None:
+            raise TransitionError(
+                "L'auditeur n'a pas d'adresse électronique : le courrier ne peut être "
+                "renvoyé que par la poste."
+            )
+        Event.objects.create(dossier=dossier, actor=user, action=COURRIER_RESENT,
+                             data={"courrier": courrier.pk, "courriel": courriel.pk})
+    return dossier
+
+
+def queue_letter_courriel(dossier, courrier, *, resent=False):
+    """The courriel that carries the courrier's PDF (``None`` without an address)."""
+    from jury.letters import format_code
+
+    session = courrier.session
+    return _queue_to_auditeur(
+        dossier, "courrier_envoye",
+        {
+            "jury_date": session.date,
+            "letter_date": courrier.due_on,
+            "verification_code": format_code(courrier.verification_code),
+            "dossier_url": absolute_url("dossiers:detail", dossier.pk),
+            "resent": resent,
+        },
+        attachments=[{
+            "name": f"courrier-{dossier.reference}.pdf",
+            "path": courrier.storage_key,
+            "mimetype": "application/pdf",
+        }],
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jury import views
+from jury.pages import verification
 
 app_name = "jury"
 
@@ -16,4 +17,6 @@ urlpatterns += []
 urlpatterns += []
 
 # Public verification of a courrier's code (jury/pages/verification.py).
-urlpatterns += []
+urlpatterns += [
+    path("verification/", verification.verification, name="verification"),
+]

@@ -18,6 +18,8 @@ EXPECTED = {
     "declare_complete": ({S.EN_CONTROLE}, S.TRANSMIS_DNF),
     "declare_inadmissible": ({S.EN_CONTROLE}, S.IRRECEVABLE),
     "add_to_session": ({S.TRANSMIS_DNF}, S.INSCRIT_JURY),
+    # The DNF takes a dossier off a session before the jury decides (issue 5).
+    "remove_from_session": ({S.INSCRIT_JURY}, S.TRANSMIS_DNF),
     "record_decision": ({S.INSCRIT_JURY, S.DECISION_RENDUE}, S.DECISION_RENDUE),
     "send_letter": ({S.DECISION_RENDUE}, S.COURRIER_ENVOYE),
     "withdraw": (
@@ -130,6 +132,7 @@ def test_allowed_actions_of_a_dossier_in_control():
 
 def test_every_action_has_a_timeline_label():
     assert set(workflow.EVENT_LABELS) == {
-        "created", "take_over", "piece_verdict", "note", *EXPECTED,
+        "created", "take_over", "piece_verdict", "note", "courrier_scheduled",
+        "courrier_resent", *EXPECTED,
     }
     assert all(workflow.EVENT_LABELS.values())
