@@ -30,6 +30,7 @@ CAPABILITIES = {
     "centre_review": {G},  # the queue of the centre's dossiers, their review, the export
     # DNF
     "dnf_home": {D},
+    "dnf_pages": {D},  # transmitted dossiers, jury sessions, PV and courriers
     # jury
     "jury_home": {J},
     # administration
@@ -58,7 +59,11 @@ NAVIGATION = {
         ("dossiers:centre_queue", "Dossiers à contrôler"),
         ("auditeurs:create_account", "Créer un compte auditeur"),
     ],
-    D: [("jury:dnf_home", "Accueil DNF")],
+    D: [
+        ("jury:dnf_home", "Accueil DNF"),
+        ("jury:dnf_dossiers", "Dossiers transmis"),
+        ("jury:dnf_sessions", "Sessions de jury"),
+    ],
     J: [("jury:jury_home", "Mes sessions de jury")],
     ADM: [("admin:index", "Administration")],
 }
