@@ -24,6 +24,9 @@ EXTENSIONS = {
     "image/png": "png",
 }
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
+# Staff who read pièces in the browser next to their work: the centre's review, the
+# jury's dossier page.
+INLINE_VIEWERS = frozenset({Role.GESTIONNAIRE, Role.MEMBRE_JURY})
 
 
 @require_safe
@@ -32,7 +35,7 @@ def download_piece_file(request, dossier_id, file_id):
     """The stored file, as an attachment named by the server
     (``<reference>-<pièce type code>-v<n>.<ext>``), never by the uploader.
 
-    ``?inline=1`` lets a gestionnaire view it in the browser instead.
+    ``?inline=1`` lets a gestionnaire or a jury member view it in the browser instead.
     """
     dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=dossier_id)
     piece_file = get_object_or_404(
@@ -44,7 +47,7 @@ def download_piece_file(request, dossier_id, file_id):
         content_type, extension = FALLBACK_CONTENT_TYPE, "bin"
     inline = (
         request.GET.get("inline") == "1"
-        and request.user.role == Role.GESTIONNAIRE
+        and request.user.role in INLINE_VIEWERS
         and extension != "bin"
     )
 
@@ -63,7 +66,7 @@ def download_piece_file(request, dossier_id, file_id):
         # and nosniff keeps the browser from guessing another one.
         response["Content-Security-Policy"] = "sandbox"
     if inline:
-        # Lets the centre's pages show the pièce next to the verdict form.
+        # Lets the centre's and the jury's pages show the pièce in the page.
         response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

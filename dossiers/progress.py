@@ -5,10 +5,14 @@ what is expected from the auditeur now. ``action_needed`` tells whether the audi
 has something to do (a draft to finish, corrections to make), ``badge`` the colour of
 the state's badge (``badge--<badge>`` in the stylesheet).
 
-No database, no request: the Suivi de dossiers list calls it for every row.
+No database, no request: the Suivi de dossiers list calls it for every row. The
+dossier page passes the dates it knows (the jury's, the courrier's planned sending):
+the next step then says when.
 """
 
 from dataclasses import dataclass
+
+from django.utils.dateformat import format as format_date
 
 from dossiers.models import State
 
@@ -105,10 +109,19 @@ _TABLE = {
 }
 
 
-def progress(state):
-    """The :class:`Progress` of a dossier in ``state`` (a ``State`` or its value)."""
+def progress(state, *, jury_date=None, courrier_due_on=None):
+    """The :class:`Progress` of a dossier in ``state`` (a ``State`` or its value).
+
+    ``jury_date``: the date of the session the dossier is on; ``courrier_due_on``: the
+    day its courrier is planned to go out, once the session is closed and until it is
+    sent. Each makes the next step precise.
+    """
     state = State(state)
     current, following, expected, action_needed, badge = _TABLE[state]
+    if state == S.INSCRIT_JURY and jury_date is not None:
+        following = f"Décision du jury du {_day(jury_date)}."
+    elif state == S.DECISION_RENDUE and courrier_due_on is not None:
+        following = f"Envoi du courrier de décision, prévu le {_day(courrier_due_on)}."
     return Progress(
         state=state.value,
         state_label=state.label,
@@ -118,3 +131,7 @@ def progress(state):
         action_needed=action_needed,
         badge=badge,
     )
+
+
+def _day(day):
+    return format_date(day, "j F Y")

@@ -42,6 +42,7 @@ urlpatterns += [
     path("dossiers/<int:pk>/signer/", follow.sign, name="sign"),
     path("dossiers/<int:pk>/retirer/", follow.withdraw, name="withdraw"),
     path("dossiers/<int:pk>/recapitulatif-signe/", follow.signed_pdf, name="signed_pdf"),
+    path("dossiers/<int:pk>/courrier/", follow.courrier_pdf, name="courrier_pdf"),
 ]
 
 # The auditeur's corrections (dossiers/pages/corrections.py).

@@ -30,7 +30,13 @@ urlpatterns += [
 ]
 
 # The jury members' pages: sessions, dossiers, decisions (jury/pages/members.py).
-urlpatterns += []
+from jury.pages import members  # noqa: E402
+
+urlpatterns += [
+    path("jury/sessions/<int:pk>/", members.session_page, name="member_session"),
+    path("jury/dossiers/<int:pk>/", members.dossier_page, name="member_dossier"),
+    path("jury/dossiers/<int:pk>/decision/", members.decision, name="member_decision"),
+]
 
 # Public verification of a courrier's code (jury/pages/verification.py).
 urlpatterns += [

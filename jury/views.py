@@ -4,6 +4,7 @@ from django.views.decorators.http import require_safe
 
 from d3.access import capability_required
 from jury import selectors
+from jury.pages.members import member_sessions
 
 # Sessions shown on the DNF's home; the others are on the sessions' page.
 HOME_SESSIONS = 5
@@ -28,6 +29,10 @@ def dnf_home(request):
     })
 
 
+@require_safe
 @capability_required("jury_home")
 def jury_home(request):
-    return render(request, "jury/jury_home.html")
+    """The member's sessions, upcoming then past, with their dossiers and decisions
+    counted (jury/pages/members.py has the pages that follow)."""
+    upcoming, past = member_sessions(request.user, timezone.localdate())
+    return render(request, "jury/jury_home.html", {"upcoming": upcoming, "past": past})

@@ -1,6 +1,6 @@
 """Pages of the auditeur's dossier once started: the dossier page (timeline, pièces,
-documents), the récapitulatif and the signature, the withdrawal; and the download of
-the signed récapitulatif.
+documents), the récapitulatif and the signature, the withdrawal; and the downloads of
+the signed récapitulatif and of the courrier de décision.
 
 Thin views: every dossier is looked up in ``Dossier.objects.visible_to(request.user)``
 (a 404 otherwise, so that nothing leaks); every state change goes through
@@ -25,6 +25,7 @@ from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, S
 from dossiers.pages.corrections import changed_this_round, deadline_context
 from dossiers.progress import progress
 from dossiers.signing import SWORN_STATEMENT, WrongPassword, recapitulatif_context, sign_dossier
+from jury.models import Courrier, CourrierStatus
 
 # Failed password attempts at signing, per user, before signing is refused for a while.
 SIGN_MAX_FAILURES = 5
@@ -72,7 +73,9 @@ def _latest_signed_recapitulatif(dossier):
 @require_safe
 @capability_required("auditeur_space")
 def detail(request, pk):
-    dossier = _own_dossier(request, pk)
+    # The session and the courrier come in the same query (both may be absent).
+    dossier = _own_dossier(request, pk, "jury_session", "courrier")
+    courrier, courrier_sent = _courrier(dossier)
     events = list(
         Event.objects.filter(dossier=dossier, visible_to_auditeur=True).order_by(
             "created_at", "pk"
@@ -94,9 +97,15 @@ def detail(request, pk):
         "dossiers/detail.html",
         {
             "dossier": dossier,
-            "progress": progress(dossier.state),
+            "progress": progress(
+                dossier.state,
+                jury_date=dossier.jury_session.date if dossier.jury_session else None,
+                courrier_due_on=courrier.due_on if courrier and not courrier_sent else None,
+            ),
             "actions": workflow.allowed_actions(dossier),
             "timeline": _timeline(dossier, events),
+            "courrier": courrier,
+            "courrier_sent": courrier_sent,
             "piece_rows": [
                 {
                     "piece": piece,
@@ -112,6 +121,18 @@ def detail(request, pk):
             "corrections": _corrections_asked(dossier, pieces),
         },
     )
+
+
+def _courrier(dossier):
+    """The dossier's courrier once its session is closed, or None; and whether it is
+    sent (its PDF can then be downloaded)."""
+    courrier = getattr(dossier, "courrier", None)  # none yet: RelatedObjectDoesNotExist
+    sent = courrier is not None and _is_sent(courrier)
+    return courrier, sent
+
+
+def _is_sent(courrier):
+    return courrier.status == CourrierStatus.ENVOYE and bool(courrier.storage_key)
 
 
 def _corrections_asked(dossier, pieces):
@@ -176,6 +197,39 @@ def signed_pdf(request, pk):
         stream,
         as_attachment=True,
         filename=f"recapitulatif-{dossier.reference}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+# --- Courrier de décision ----------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def courrier_pdf(request, pk):
+    """The courrier de décision once sent, to anyone who may see the dossier (its
+    auditeur above all), as an attachment named by the server. A 404 before it is
+    sent: the decision is the auditeur's to learn from the courrier, on its day."""
+    dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=pk)
+    courrier = (
+        Courrier.objects.filter(dossier=dossier, status=CourrierStatus.ENVOYE)
+        .exclude(storage_key="")
+        .first()
+    )
+    if courrier is None:
+        raise Http404("Aucun courrier envoyé.")
+    try:
+        stream = default_storage.open(courrier.storage_key, "rb")
+    except FileNotFoundError:
+        raise Http404("Courrier introuvable.") from None
+    response = FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"courrier-{dossier.reference}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
