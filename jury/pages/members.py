@@ -44,6 +44,7 @@ from jury.decisions import (
     MAX_MOTIVE_LENGTH,
     MAX_STAGE_MONTHS,
     MIN_STAGE_MONTHS,
+    SESSION_CLOSED,
     DecisionChanged,
     decision_summary,
     is_favourable,
@@ -425,8 +426,7 @@ def decision(request, pk):
     if dossier.jury_session.is_closed or dossier.state not in DECIDABLE:
         messages.error(
             request,
-            "La session de jury est close : la décision ne peut plus être modifiée."
-            if dossier.jury_session.is_closed
+            SESSION_CLOSED if dossier.jury_session.is_closed
             else "La décision de ce dossier ne peut plus être modifiée.",
         )
         return redirect("jury:member_dossier", pk=dossier.pk)

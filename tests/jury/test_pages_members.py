@@ -522,7 +522,7 @@ def test_a_decision_posted_on_a_closed_session_is_refused(client, member, closed
     assert snapshot(closed_dossier) == before
     page = client.get(response["Location"])
     assert messages_of(page) == [
-        "La session de jury est close : la décision ne peut plus être modifiée."]
+        "La session de jury est close : les décisions ne peuvent plus être modifiées."]
 
 
 def test_a_session_closed_while_the_form_was_open_refuses_the_decision(
