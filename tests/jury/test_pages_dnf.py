@@ -85,6 +85,25 @@ def test_the_home_of_a_new_dnf_says_nothing_was_transmitted_yet(dnf):
     assert "Aucune session de jury n'est prévue." in html
 
 
+# Session, user, dossier counts, session counts, next sessions, their diplomas, sessions
+# to follow.
+HOME_QUERIES = 7
+
+
+def test_the_home_runs_a_fixed_number_of_queries(dnf, django_assert_num_queries):
+    SessionDossierFactory()
+    CourrierFactory(echec=True)
+    with django_assert_num_queries(HOME_QUERIES):
+        dnf.get(url("dnf_home"))
+    for _ in range(10):
+        SessionDossierFactory()
+        CourrierFactory(echec=True)
+    with django_assert_num_queries(HOME_QUERIES):
+        response = dnf.get(url("dnf_home"))
+    assert len(response.context["next_sessions"]) == 5
+    assert len(response.context["to_follow"]) == 11
+
+
 # --- Transmitted dossiers -----------------------------------------------------------------
 
 
