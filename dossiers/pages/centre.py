@@ -22,12 +22,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from auditeurs.selectors import validated_ues_of
 from d3.access import capability_required
-from dossiers import exports, queue, review, workflow
-from dossiers.eligibility import count_validated_in, evaluate_cursus
-from dossiers.experience import PERIOD_KINDS, Rules, assess, format_months, full_time_months
-from dossiers.forms import DateInput, Radios, as_period
+from dossiers import exports, queue, review, staff_view, workflow
+from dossiers.forms import DateInput, Radios
 from dossiers.models import Dossier, Event, Kind, Piece, PieceFile, PieceStatus, Signature
 from dossiers.pages.follow import PIECE_BADGES
 
@@ -290,48 +287,6 @@ def _piece_rows(dossier, pieces, actions, bound=None):
     return rows
 
 
-def _cursus(dossier):
-    """Each UE group of the diploma against the auditeur's validated UEs."""
-    validations = {v.ue.code: v for v in validated_ues_of(dossier.auditeur)}
-    groups = list(dossier.diplome.groups.prefetch_related("ues"))
-    rules = [group.as_rule() for group in groups]
-    result = evaluate_cursus(validations, rules)
-    in_diploma = set()
-    group_rows = []
-    for group, group_result in zip(groups, result.groups, strict=True):
-        ues = list(group.ues.all())
-        in_diploma.update(ue.code for ue in ues)
-        group_rows.append({
-            "group": group,
-            "result": group_result,
-            "ues": [{"ue": ue, "validation": validations.get(ue.code)} for ue in ues],
-        })
-    return {
-        "result": result,
-        "groups": group_rows,
-        "others": [v for code, v in validations.items() if code not in in_diploma],
-        "validated_in_diploma": count_validated_in(validations, rules),
-    }
-
-
-def _experience(dossier, today):
-    periods = list(dossier.periods.order_by("start", "pk"))
-    plain = [as_period(period) for period in periods]
-    rows = [
-        {
-            "period": period,
-            "kind_label": PERIOD_KINDS.get(period.kind, period.get_kind_display()),
-            "months": format_months(full_time_months([p], today)),
-        }
-        for period, p in zip(periods, plain, strict=True)
-    ]
-    assessment = None
-    rule_set = dossier.diplome.rule_set
-    if dossier.includes_aep and rule_set is not None:
-        assessment = assess(plain, Rules.from_rule_set(rule_set), today)
-    return rows, assessment
-
-
 def _history(events):
     return [
         {"event": event, "label": workflow.event_label(event),
@@ -350,7 +305,7 @@ def _render_dossier(request, dossier, *, verdict_form=None, corrections_form=Non
             "created_at", "pk"
         )
     )
-    period_rows, assessment = _experience(dossier, today)
+    period_rows, assessment, rules_incomplete = staff_view.experience(dossier, today)
     error_form = next(
         (form for form in (verdict_form, corrections_form, complete_form, note_form)
          if form is not None and form.errors),
@@ -373,7 +328,7 @@ def _render_dossier(request, dossier, *, verdict_form=None, corrections_form=Non
             "owner_label": queue.owner_label(dossier, request.user),
             "waiting_days": waiting_days,
             "actions": actions,
-            "cursus": _cursus(dossier),
+            "cursus": staff_view.cursus_against_groups(dossier),
             "period_rows": period_rows,
             "assessment": assessment,
             "piece_rows": _piece_rows(dossier, pieces, actions, verdict_form),

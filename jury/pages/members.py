@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
-from dossiers.experience import PERIOD_KINDS, Rules, assess, format_months, full_time_months
-from dossiers.forms import Radios, as_period
+from dossiers.forms import Radios
 from dossiers.models import (
     AepOutcome,
     Dossier,
@@ -37,7 +36,7 @@ from dossiers.models import (
     PieceFile,
     State,
 )
-from dossiers.pages.centre import _cursus as cursus_against_groups
+from dossiers import staff_view
 from dossiers.pages.follow import PIECE_BADGES
 from dossiers.workflow import TransitionError, display_name
 from jury.decisions import (
@@ -111,21 +110,12 @@ def _session(request, pk):
     return get_object_or_404(sessions, pk=pk)
 
 
-def _assessment(dossier, periods, today):
-    """The pre-assessment of an AEP, or None (no AEP, or no experience asked)."""
-    rule_set = dossier.diplome.rule_set
-    if not dossier.includes_aep or rule_set is None:
-        return None
-    return assess([as_period(period) for period in periods], Rules.from_rule_set(rule_set),
-                  today)
-
-
 def _assessment_cell(dossier, periods, today):
     """The pre-assessment's verdict as the session's list shows it."""
     if not dossier.includes_aep:
         return {"label": "Sans objet", "badge": "", "none": True}
     try:
-        assessment = _assessment(dossier, periods, today)
+        assessment = staff_view.pre_assessment(dossier, periods, today)
     except ValueError:  # a rule set edited into an incomplete one
         return {"label": "Règles incomplètes", "badge": "warning", "none": False}
     if assessment is None:
@@ -315,22 +305,6 @@ def _current_decision(dossier):
     return Decision.objects.filter(dossier=dossier).select_related("recorded_by").first()
 
 
-def _experience(dossier, today):
-    periods = list(dossier.periods.order_by("start", "pk"))
-    rows = [
-        {
-            "period": period,
-            "kind_label": PERIOD_KINDS.get(period.kind, period.get_kind_display()),
-            "months": format_months(full_time_months([as_period(period)], today)),
-        }
-        for period in periods
-    ]
-    try:
-        return rows, _assessment(dossier, periods, today), False
-    except ValueError:
-        return rows, None, True
-
-
 def _piece_rows(dossier):
     """The pièces with their current files, the rapport d'expérience apart."""
     pieces = dossier.pieces.select_related("piece_type").prefetch_related(
@@ -385,7 +359,7 @@ def _render_dossier(request, dossier, *, form=None, decision=None, changed=None,
     can_decide = not session.is_closed and dossier.state in DECIDABLE
     if can_decide and form is None:
         form = DecisionForm(dossier=dossier, decision=decision)
-    period_rows, assessment, rules_incomplete = _experience(dossier, today)
+    period_rows, assessment, rules_incomplete = staff_view.experience(dossier, today)
     rapport_rows, piece_rows = _piece_rows(dossier)
     return render(
         request,
@@ -394,7 +368,7 @@ def _render_dossier(request, dossier, *, form=None, decision=None, changed=None,
             "dossier": dossier,
             "session": session,
             "profile": getattr(dossier.auditeur, "profile", None),
-            "cursus": cursus_against_groups(dossier),
+            "cursus": staff_view.cursus_against_groups(dossier),
             "period_rows": period_rows,
             "assessment": assessment,
             "rules_incomplete": rules_incomplete,
