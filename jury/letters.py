@@ -15,9 +15,11 @@ import io
 
 from django.conf import settings
 from django.db import models
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from d3 import pdf
 from d3.pdf import render_pdf
 from dossiers.models import AepOutcome
 from jury.decisions import decision_summary, is_favourable
@@ -26,6 +28,7 @@ from jury.models import Courrier, DdOutcome
 __all__ = [
     "LetterKind",
     "courrier_context",
+    "courrier_html",
     "courrier_template",
     "format_code",
     "letter_kind",
@@ -131,11 +134,43 @@ def courrier_context(courrier):
     }
 
 
+def courrier_html(courrier):
+    """The HTML of the courrier's letter, as WeasyPrint receives it."""
+    context = courrier_context(courrier)
+    return render_to_string(courrier_template(context["letter_kind"]), context)
+
+
 def render_courrier_pdf(courrier):
     """The courrier's letter as PDF bytes. Renders every time: :mod:`jury.tasks` stores
-    it once and reuses the stored file."""
-    context = courrier_context(courrier)
-    return render_pdf(courrier_template(context["letter_kind"]), context)
+    it once and reuses the stored file.
+
+    Same machinery as :func:`d3.pdf.render_pdf` (shared font configuration, static-only
+    URL fetcher, one layout at a time), plus the letter's style sheet parsed once per
+    process: a session's hundreds of letters then cost little more than WeasyPrint's
+    own layout of their text (see ``benchmarks/courriers.py``).
+    """
+    from weasyprint import HTML
+
+    html = courrier_html(courrier)
+    fetcher = pdf._fetcher_class()()
+    with pdf._lock:
+        font_config = pdf._get_font_config()
+        document = HTML(string=html, base_url=pdf._base_url(), url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[_letter_stylesheet(font_config)],
+                                  font_config=font_config)
+
+
+_stylesheet = None
+
+
+def _letter_stylesheet(font_config):
+    global _stylesheet
+    if _stylesheet is None:
+        from weasyprint import CSS
+
+        _stylesheet = CSS(string=render_to_string("pdf/courriers/courrier.css"),
+                          font_config=font_config)
+    return _stylesheet
 
 
 def _courriers_for_rendering(queryset):

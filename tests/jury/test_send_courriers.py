@@ -1,0 +1,223 @@
+"""jury.tasks: a courrier goes out on its day, rendered once and sent once, whatever the
+retries; a failure ends "en échec" for the DNF to resend (jury.courriers.resend)."""
+
+import datetime
+import io
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from pypdf import PdfReader
+
+from d3.courriels.models import Courriel
+from dossiers import workflow
+from dossiers.models import Dossier, Event, State
+from dossiers.workflow import TransitionError
+from jury import courriers, tasks
+from jury.models import Courrier, CourrierStatus
+from tests.jury.factories import CourrierFactory, JurySessionFactory
+
+PARIS = ZoneInfo("Europe/Paris")
+JURY_DATE = datetime.date(2027, 1, 31)
+DUE = datetime.date(2027, 2, 28)
+
+
+def at(year, month, day, hour=10, minute=0):
+    return time_machine.travel(
+        datetime.datetime(year, month, day, hour, minute, tzinfo=PARIS), tick=False
+    )
+
+
+@pytest.fixture
+def courrier(auditeur, president, diplome):
+    """Jeanne Martin's courrier, a favourable decision of the jury of 31 January 2027,
+    due on 28 February."""
+    session = JurySessionFactory(closed=True, date=JURY_DATE, president=president,
+                                 diplomes=[diplome])
+    return CourrierFactory(dossier__session=session, dossier__auditeur=auditeur)
+
+
+def reload(courrier):
+    return Courrier.objects.get(pk=courrier.pk)
+
+
+def stored_letters(settings):
+    folder = settings.MEDIA_ROOT / "courriers"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_nothing_goes_out_before_a_month_after_the_jury(courrier, settings):
+    assert courrier.due_on == DUE
+    with at(2027, 2, 27, 23, 59):
+        assert tasks.send_due_courriers() == 0
+        assert tasks.send_courrier(courrier.pk) == tasks.NOT_DUE
+
+    courrier = reload(courrier)
+    assert courrier.status == CourrierStatus.PROGRAMME
+    assert (courrier.storage_key, courrier.rendered_at, courrier.sent_at) == ("", None, None)
+    assert stored_letters(settings) == []
+    assert not Courriel.objects.exists()
+
+
+def test_it_goes_out_on_its_day(courrier, settings):
+    with at(2027, 2, 28, 0, 5):
+        assert tasks.send_due_courriers() == 1
+
+    courrier = reload(courrier)
+    sent_at = datetime.datetime(2027, 2, 28, 0, 5, tzinfo=PARIS)
+    assert (courrier.status, courrier.sent_at, courrier.rendered_at) == (
+        CourrierStatus.ENVOYE, sent_at, sent_at)
+    assert courrier.storage_key.startswith("courriers/")
+    assert stored_letters(settings) == [settings.MEDIA_ROOT / courrier.storage_key]
+    with default_storage.open(courrier.storage_key, "rb") as file:
+        text = PdfReader(io.BytesIO(file.read())).pages[0].extract_text()
+    assert courriers_code(courrier) in text
+
+    dossier = Dossier.objects.get(pk=courrier.dossier_id)
+    assert dossier.state == State.COURRIER_ENVOYE
+    event = dossier.events.get(action="send_letter")
+    assert (event.actor, event.from_state, event.to_state) == (
+        None, State.DECISION_RENDUE, State.COURRIER_ENVOYE)
+
+    courriel = Courriel.objects.get()
+    assert courriel.template == "courrier_envoye"
+    assert courriel.to == "jeanne.martin.auditeur@example.org"
+    assert courriel.subject == f"Courrier de décision du jury — dossier {dossier.reference}"
+    assert courriel.attachments == [{
+        "name": f"courrier-{dossier.reference}.pdf",
+        "path": courrier.storage_key,
+        "mimetype": "application/pdf",
+    }]
+    assert "Le jury réuni le 31 janvier 2027 a examiné votre dossier" in courriel.body_text
+    assert "daté du 28 février 2027" in courriel.body_text
+    assert f"code de vérification {courriers_code(courrier)}" in courriel.body_text
+
+
+def courriers_code(courrier):
+    from jury.letters import format_code
+
+    return format_code(courrier.verification_code)
+
+
+def test_run_twice_it_makes_one_letter_and_one_courriel(courrier, settings):
+    with at(2027, 3, 1):
+        assert tasks.send_due_courriers() == 1
+        assert tasks.send_due_courriers() == 0
+        assert tasks.send_courrier(courrier.pk) == tasks.NOTHING_TO_DO
+
+    assert len(stored_letters(settings)) == 1
+    assert Courriel.objects.count() == 1
+    assert Event.objects.filter(action="send_letter").count() == 1
+
+
+def test_the_retries_reuse_the_letter_stored_by_the_first_attempt(courrier, settings):
+    real_render = tasks.render_courrier_pdf
+    with at(2027, 2, 28), \
+            mock.patch.object(tasks, "render_courrier_pdf", wraps=real_render) as render:
+        with mock.patch.object(workflow, "send_letter",
+                               side_effect=RuntimeError("base indisponible")) as send:
+            # Eager Celery: the retries run at once, and all fail.
+            assert tasks.send_courrier.delay(courrier.pk).get() == tasks.RETRYING
+        assert send.call_count == tasks.MAX_RETRIES + 1
+        failed = reload(courrier)
+        assert failed.status == CourrierStatus.ECHEC
+        assert failed.last_error == "RuntimeError: base indisponible"
+        assert failed.storage_key
+
+        courriers.resend(courrier.pk, user=courrier.session.created_by)
+        assert tasks.send_courrier(courrier.pk) == tasks.SENT
+
+    # One rendering for seven attempts: the letter is the one stored the first time.
+    assert render.call_count == 1
+    assert reload(courrier).storage_key == failed.storage_key
+    assert len(stored_letters(settings)) == 1
+    assert Courriel.objects.count() == 1
+
+
+def test_failures_are_retried_then_the_courrier_is_en_echec(courrier, settings):
+    with at(2027, 2, 28), mock.patch.object(
+        tasks, "render_courrier_pdf", side_effect=OSError("WeasyPrint indisponible")
+    ) as render:
+        tasks.send_courrier.delay(courrier.pk)  # eager: the retries run at once
+
+    assert render.call_count == tasks.MAX_RETRIES + 1
+    courrier = reload(courrier)
+    assert courrier.status == CourrierStatus.ECHEC
+    assert courrier.last_error == "OSError: WeasyPrint indisponible"
+    # No lease left behind, no file, nothing sent.
+    assert (courrier.storage_key, courrier.rendered_at) == ("", None)
+    assert stored_letters(settings) == []
+    assert Dossier.objects.get(pk=courrier.dossier_id).state == State.DECISION_RENDUE
+    assert not Courriel.objects.exists()
+
+
+def test_a_courrier_being_rendered_elsewhere_is_left_alone(courrier):
+    with at(2027, 2, 28, 9):
+        Courrier.objects.filter(pk=courrier.pk).update(
+            rendered_at=datetime.datetime(2027, 2, 28, 8, 55, tzinfo=PARIS))
+        assert tasks.send_courrier(courrier.pk) == tasks.BUSY
+    assert reload(courrier).status == CourrierStatus.PROGRAMME
+
+    # The other worker died: once its lease has lapsed, the courrier is taken over.
+    with at(2027, 2, 28, 10):
+        assert tasks.send_courrier(courrier.pk) == tasks.SENT
+
+
+# --- The DNF resends -----------------------------------------------------------------
+
+
+def test_the_dnf_resends_a_courrier_en_echec(courrier, agent_dnf,
+                                             django_capture_on_commit_callbacks):
+    Courrier.objects.filter(pk=courrier.pk).update(status=CourrierStatus.ECHEC,
+                                                   last_error="OSError: disque plein")
+
+    with at(2027, 3, 2), django_capture_on_commit_callbacks(execute=True):
+        courriers.resend(courrier.pk, user=agent_dnf)
+
+    courrier = reload(courrier)
+    assert (courrier.status, courrier.last_error) == (CourrierStatus.ENVOYE, "")
+    assert Courriel.objects.filter(template="courrier_envoye").count() == 1
+
+
+def test_the_dnf_sends_the_courriel_of_a_sent_courrier_again(courrier, agent_dnf):
+    with at(2027, 2, 28):
+        tasks.send_courrier(courrier.pk)
+    courrier = reload(courrier)
+
+    with at(2027, 3, 10), mock.patch.object(tasks, "render_courrier_pdf") as render:
+        courriers.resend(courrier.pk, user=agent_dnf)
+
+    render.assert_not_called()
+    first, again = Courriel.objects.order_by("pk")
+    assert again.subject == f"Nouvel envoi : {first.subject}"
+    assert again.attachments == first.attachments
+    assert "voici à nouveau le courrier de décision" in again.body_text
+    assert reload(courrier).status == CourrierStatus.ENVOYE
+    event = Event.objects.get(action=workflow.COURRIER_RESENT)
+    assert (event.actor, event.data["courriel"]) == (agent_dnf, again.pk)
+    assert Dossier.objects.get(pk=courrier.dossier_id).state == State.COURRIER_ENVOYE
+
+
+def test_a_programmed_courrier_is_not_resent(courrier, agent_dnf):
+    with at(2027, 2, 10), pytest.raises(TransitionError) as refused:
+        courriers.resend(courrier.pk, user=agent_dnf)
+    assert refused.value.message == (
+        "Ce courrier n'est pas encore parti : son envoi est programmé pour le 28/02/2027."
+    )
+
+
+@pytest.mark.parametrize("role", ["auditeur", "gestionnaire", "membre_jury"])
+def test_only_the_dnf_resends(role, every_role, courrier):
+    Courrier.objects.filter(pk=courrier.pk).update(status=CourrierStatus.ECHEC)
+    with pytest.raises(Courrier.DoesNotExist):
+        courriers.resend(courrier.pk, user=every_role[role])
+    assert reload(courrier).status == CourrierStatus.ECHEC
+
+
+def test_the_periodic_task_is_scheduled(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["courriers-send-due"]
+    assert entry["task"] == "jury.tasks.send_due_courriers"
+    assert entry["schedule"] <= 3600
+    assert tasks.send_due_courriers.name == entry["task"]
