@@ -17,15 +17,19 @@ from django.utils import timezone
 from dossiers import workflow
 from dossiers.models import AepOutcome, Dossier
 from dossiers.workflow import TransitionError
-from jury.models import Decision, DdOutcome, JurySession
+from jury.models import DdOutcome, Decision, JurySession
 
 __all__ = [
-    "DecisionChanged",
+    "MAX_MOTIVE_LENGTH",
     "MAX_STAGE_MONTHS",
     "MIN_STAGE_MONTHS",
+    "SESSION_CLOSED",
+    "DecisionChanged",
+    "decision_summary",
     "is_favourable",
     "jury_dossiers",
     "record_decision",
+    "sits_on",
 ]
 
 MIN_STAGE_MONTHS = 3

@@ -258,8 +258,9 @@ def close_session(session_id, *, user):
     with transaction.atomic():
         session = _lock_session(user, session_id, open_only=False)
         if session.is_closed:
+            closed_on = timezone.localtime(session.closed_at)
             raise TransitionError(
-                f"Cette session de jury est déjà close (le {timezone.localtime(session.closed_at):%d/%m/%Y})."
+                f"Cette session de jury est déjà close (le {closed_on:%d/%m/%Y})."
             )
         dossiers = list(
             Dossier.objects.filter(jury_session=session)

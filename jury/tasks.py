@@ -139,9 +139,8 @@ def deliver_courrier(courrier_id):
         return NOTHING_TO_DO
     if courrier.due_on > today:
         return NOT_DUE
-    if not courrier.storage_key:
-        if not _store_letter(courrier_id, today):
-            return BUSY
+    if not courrier.storage_key and not _store_letter(courrier_id, today):
+        return BUSY
     with transaction.atomic():
         courrier = (
             Courrier.objects.select_for_update(of=("self",)).select_related("session")

@@ -31,9 +31,11 @@ class VerificationForm(forms.Form):
 
 
 def _client_address(request):
-    # REMOTE_ADDR is the proxy's when D3 runs behind one: gunicorn's
-    # --forwarded-allow-ips and the proxy then set it to the client's (see README).
-    return request.META.get("REMOTE_ADDR", "") or "inconnue"
+    # The client as the log-in rate limits see it: behind a proxy, allauth's settings
+    # ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER say where to read it.
+    from allauth.core.internal.httpkit import get_client_ip
+
+    return get_client_ip(request) or "inconnue"
 
 
 def _over_limit(request):

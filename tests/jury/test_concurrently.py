@@ -18,7 +18,11 @@ from dossiers.workflow import TransitionError
 from jury import decisions, sessions, tasks
 from jury.models import Courrier, CourrierStatus, Decision
 from tests.concurrency import requires_postgresql, run_in_threads
-from tests.jury.factories import CourrierFactory, JurySessionFactory, SessionDossierFactory
+from tests.jury.factories import (
+    CourrierFactory,
+    JurySessionFactory,
+    SessionDossierFactory,
+)
 
 pytestmark = [requires_postgresql, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,11 @@ from jury import letters
 from jury.letters import LetterKind, courrier_html, format_code, render_courrier_pdf
 from jury.models import Courrier
 from tests.factories import AuditeurFactory
-from tests.jury.factories import CourrierFactory, JurySessionFactory, SessionDossierFactory
+from tests.jury.factories import (
+    CourrierFactory,
+    JurySessionFactory,
+    SessionDossierFactory,
+)
 
 MM = 72 / 25.4  # PDF points per millimetre
 JURY_DATE = datetime.date(2027, 1, 31)
@@ -89,7 +93,7 @@ def flat(text):
 
 def html_text(html):
     """The words of the HTML, as a reader sees them: inline emphasis is no break."""
-    html = re.sub(r"<style.*?</style>|<title>.*?</title>", " ", html, flags=re.S)
+    html = re.sub(r"<style.*?</style>|<title>.*?</title>", " ", html, flags=re.DOTALL)
     html = re.sub(r"</?(strong|span|em)\b[^>]*>", "", html)
     return flat(unescape(re.sub(r"<[^>]+>", " ", html)))
 

@@ -172,8 +172,8 @@ def test_all_or_none_with_each_refused_dossier_named(agent_dnf, session, transmi
     assert message.startswith("Aucun dossier n'a été inscrit : 3 dossiers ne peuvent pas l'être.")
     date = on_another.jury_session.date
     assert refused.value.reasons == (
-        f"{other_diploma.reference} : le diplôme {other_diploma.diplome.code} n'est pas "
-        f"examiné par cette session.",
+        (f"{other_diploma.reference} : le diplôme {other_diploma.diplome.code} n'est pas "
+         f"examiné par cette session."),
         f"{on_another.reference} : déjà inscrit à la session du {date:%d/%m/%Y}.",
         # Not transmitted: the DNF does not see it at all.
         f"Dossier n° {in_control.pk} : dossier introuvable ou retiré par l'auditeur.",
