@@ -112,13 +112,37 @@ def _base_url():
     return (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
 
 
-def render_pdf(template_name, context, *, request=None):
-    """Render ``template_name`` with ``context`` and return the PDF as bytes."""
+def render_pdf(template_name, context, *, request=None, stylesheets=()):
+    """Render ``template_name`` with ``context`` and return the PDF as bytes.
+
+    ``stylesheets``: names of CSS templates applied on top of the page's own styles,
+    each parsed once per process (hundreds of letters share one parsed sheet).
+    """
+    html = render_to_string(template_name, context, request=request)
+    return render_html_pdf(html, stylesheets=stylesheets)
+
+
+def render_html_pdf(html, *, stylesheets=()):
+    """The PDF of an HTML string already rendered (see :func:`render_pdf`)."""
     from weasyprint import HTML
 
-    html = render_to_string(template_name, context, request=request)
     fetcher = _fetcher_class()()
     with _lock:
         font_config = _get_font_config()
+        sheets = [_parsed_stylesheet(name, font_config) for name in stylesheets]
         document = HTML(string=html, base_url=_base_url(), url_fetcher=fetcher)
-        return document.write_pdf(font_config=font_config)
+        return document.write_pdf(stylesheets=sheets, font_config=font_config)
+
+
+_parsed_stylesheets = {}
+
+
+def _parsed_stylesheet(template_name, font_config):
+    # Called under _lock: the cache is filled by one thread at a time.
+    if template_name not in _parsed_stylesheets:
+        from weasyprint import CSS
+
+        _parsed_stylesheets[template_name] = CSS(
+            string=render_to_string(template_name), font_config=font_config
+        )
+    return _parsed_stylesheets[template_name]

@@ -140,37 +140,19 @@ def courrier_html(courrier):
     return render_to_string(courrier_template(context["letter_kind"]), context)
 
 
+# Parsed once per process and applied to every letter (templates/pdf/courriers/base.html).
+LETTER_STYLESHEET = "pdf/courriers/courrier.css"
+
+
 def render_courrier_pdf(courrier):
     """The courrier's letter as PDF bytes. Renders every time: :mod:`jury.tasks` stores
     it once and reuses the stored file.
 
-    Same machinery as :func:`d3.pdf.render_pdf` (shared font configuration, static-only
-    URL fetcher, one layout at a time), plus the letter's style sheet parsed once per
-    process: a session's hundreds of letters then cost little more than WeasyPrint's
-    own layout of their text (see ``benchmarks/courriers.py``).
+    The letter's style sheet is parsed once per process by :mod:`d3.pdf`: a session's
+    hundreds of letters then cost little more than WeasyPrint's own layout of their
+    text (see ``benchmarks/courriers.py``).
     """
-    from weasyprint import HTML
-
-    html = courrier_html(courrier)
-    fetcher = pdf._fetcher_class()()
-    with pdf._lock:
-        font_config = pdf._get_font_config()
-        document = HTML(string=html, base_url=pdf._base_url(), url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[_letter_stylesheet(font_config)],
-                                  font_config=font_config)
-
-
-_stylesheet = None
-
-
-def _letter_stylesheet(font_config):
-    global _stylesheet
-    if _stylesheet is None:
-        from weasyprint import CSS
-
-        _stylesheet = CSS(string=render_to_string("pdf/courriers/courrier.css"),
-                          font_config=font_config)
-    return _stylesheet
+    return pdf.render_html_pdf(courrier_html(courrier), stylesheets=[LETTER_STYLESHEET])
 
 
 def _courriers_for_rendering(queryset):
