@@ -19,14 +19,19 @@ from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
 from dossiers.models import Piece, PieceFile, PieceStatus, State
-from dossiers.pages.edit import ACCEPTS, FILE_FIELD, STATUS_BADGES, owned_dossiers
-from dossiers.pieces import PieceNotEditable, add_file, remove_file
+from dossiers.pages.edit import (
+    ACCEPTS,
+    FILE_FIELD,
+    STATUS_BADGES,
+    owned_dossiers,
+    store_posted_file,
+)
+from dossiers.pieces import PieceNotEditable, remove_file
 from dossiers.uploads import (
     MAX_UPLOAD_SIZE,
     UploadRefused,
     accepted_formats_message,
     bounded_uploads,
-    uploaded_file,
 )
 
 FLAGGED_STATUSES = (PieceStatus.ERRONEE, PieceStatus.MANQUANTE)
@@ -133,17 +138,11 @@ def correction_upload(request, dossier, piece_id):
     )
     label = piece.piece_type.label
     try:
-        received = uploaded_file(request, FILE_FIELD)
-        if received is None:
-            messages.error(request, f"Choisissez le fichier à déposer pour « {label} ».")
-        else:
-            piece_file = add_file(piece=piece, uploaded_file=received, user=request.user)
-            messages.success(
-                request,
-                f"Le fichier « {piece_file.original_name} » est déposé pour « {label} ». "
-                "Une fois vos corrections terminées, relisez le récapitulatif et signez "
-                "à nouveau votre dossier.",
-            )
+        store_posted_file(
+            request, piece,
+            then=" Une fois vos corrections terminées, relisez le récapitulatif et signez "
+                 "à nouveau votre dossier.",
+        )
     except PieceNotEditable as exc:
         piece.dossier.refresh_from_db(fields=["state"])
         if piece.dossier.state != State.A_COMPLETER:

@@ -288,19 +288,30 @@ def piece_upload(request, dossier, piece_id):
     piece = get_object_or_404(
         Piece.objects.select_related("piece_type", "dossier"), pk=piece_id, dossier=dossier
     )
-    label = piece.piece_type.label
     try:
-        received = uploaded_file(request, FILE_FIELD)
-        if received is None:
-            messages.error(request, f"Choisissez le fichier à déposer pour « {label} ».")
-        else:
-            piece_file = add_file(piece=piece, uploaded_file=received, user=request.user)
-            messages.success(
-                request, f"Le fichier « {piece_file.original_name} » est déposé pour « {label} »."
-            )
+        store_posted_file(request, piece)
     except UploadRefused as exc:
-        messages.error(request, f"« {label} » : fichier refusé. {exc.message}")
+        messages.error(request, f"« {piece.piece_type.label} » : fichier refusé. {exc.message}")
     return redirect(_pieces_anchor(dossier, piece))
+
+
+def store_posted_file(request, piece, *, then=""):
+    """Store the file posted for ``piece`` and say so (draft and corrections pages).
+
+    A missing file is told to the auditeur here; a refused one raises
+    :class:`dossiers.uploads.UploadRefused` (or its :class:`PieceNotEditable`) for the
+    page to word. ``then``: what to do next, added to the success message.
+    """
+    label = piece.piece_type.label
+    received = uploaded_file(request, FILE_FIELD)
+    if received is None:
+        messages.error(request, f"Choisissez le fichier à déposer pour « {label} ».")
+        return
+    piece_file = add_file(piece=piece, uploaded_file=received, user=request.user)
+    messages.success(
+        request,
+        f"Le fichier « {piece_file.original_name} » est déposé pour « {label} ».{then}",
+    )
 
 
 @require_POST
