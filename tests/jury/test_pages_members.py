@@ -567,3 +567,14 @@ def test_an_auditeur_name_is_not_enough_to_find_a_dossier(client, member, sessio
 
     assert [row["dossier"] for row in response.context["rows"]] == [mine]
     assert client.get(dossier_url(theirs)).status_code == 404
+
+
+def test_the_jury_reads_the_identity_not_the_contact_details(client, member, dossier):
+    profile = dossier.auditeur.profile
+
+    page = client.get(dossier_url(dossier)).content.decode()
+
+    assert profile.birth_place in page
+    assert profile.address_line1 not in page
+    assert profile.phone not in page
+    assert dossier.auditeur.email not in page
