@@ -525,3 +525,54 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.action} ({self.created_at:%d/%m/%Y})"
+
+
+# --- Retention ---------------------------------------------------------------
+
+
+class AnonymisedDecision(models.Model):
+    """What remains of a closed dossier once :mod:`dossiers.retention` has removed it:
+    the facts the institution's statistics need, and nothing that leads back to a
+    person — no name, identifier, reference, birth date, exact date of the person's
+    own steps, nor any free text (motives, comments).
+
+    Dates of the person's own steps are kept as years; the jury date is shared by
+    every dossier of its session.
+    """
+
+    diplome = models.ForeignKey(
+        Diplome, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="diplôme",
+    )
+    # Copied: the trace stays readable if the catalogue entry is removed one day.
+    diplome_code = models.CharField("code du diplôme", max_length=20)
+    kind = models.CharField("nature de la demande", max_length=15, choices=Kind.choices)
+    centre = models.ForeignKey(
+        "auditeurs.Centre", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="centre",
+    )
+    centre_code = models.CharField("code du centre", max_length=20)
+    # The year of the first signature; empty for a draft withdrawn before any.
+    submitted_year = models.PositiveSmallIntegerField("année du dépôt", null=True, blank=True)
+    closing_state = models.CharField("état final", max_length=20, choices=State.choices)
+    closed_year = models.PositiveSmallIntegerField("année de clôture")
+    jury_date = models.DateField("date du jury", null=True, blank=True)
+    # The decision, when a jury gave one (empty otherwise).
+    decision_kind = models.CharField("type de décision", max_length=30, blank=True)
+    cursus_valide = models.BooleanField("cursus validé", null=True, blank=True)
+    aep_outcome = models.CharField(
+        "analyse de l'expérience", max_length=25, choices=AepOutcome.choices, blank=True
+    )
+    stage_months = models.PositiveSmallIntegerField(
+        "durée du stage exigé (mois)", null=True, blank=True
+    )
+    dd_outcome = models.CharField("délivrance du diplôme", max_length=10, blank=True)
+    anonymised_on = models.DateField("anonymisé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "décision anonymisée"
+        verbose_name_plural = "décisions anonymisées"
+        ordering = ["-closed_year", "diplome_code", "pk"]
+
+    def __str__(self):
+        return f"{self.diplome_code} — {self.get_kind_display()} — {self.closed_year}"
