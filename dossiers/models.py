@@ -439,6 +439,27 @@ class Piece(models.Model):
         return f"{self.piece_type} ({self.get_status_display()})"
 
 
+class ScanStatus(models.TextChoices):
+    """Where a file stands with the antivirus (:mod:`dossiers.antivirus`)."""
+
+    # Antivirus off when the file was stored: usable at once, as before any scanning.
+    NON_ANALYSE = "non_analyse", "non analysé"
+    EN_ATTENTE = "en_attente", "analyse antivirus en cours"
+    SAIN = "sain", "sain"
+    # Refused: its bytes are deleted and it no longer counts as the pièce's file.
+    INFECTE = "infecte", "infecté"
+
+
+USABLE_SCAN_STATUSES = (ScanStatus.NON_ANALYSE, ScanStatus.SAIN)
+
+
+class PieceFileQuerySet(models.QuerySet):
+    def usable(self):
+        """Files that may be downloaded and count as provided: not waiting for the
+        antivirus, not refused by it."""
+        return self.filter(scan_status__in=USABLE_SCAN_STATUSES)
+
+
 class PieceFile(models.Model):
     """One uploaded file. Replacing it keeps this row (``replaced_at`` set)."""
 
@@ -455,6 +476,19 @@ class PieceFile(models.Model):
         "auditeurs.User", on_delete=models.PROTECT, related_name="+", verbose_name="déposé par"
     )
     replaced_at = models.DateTimeField("remplacé le", null=True, blank=True)
+    scan_status = models.CharField(
+        "analyse antivirus", max_length=12, choices=ScanStatus.choices,
+        default=ScanStatus.NON_ANALYSE,
+    )
+    scanned_at = models.DateTimeField("analysé le", null=True, blank=True)
+    # The name clamd gives the threat found ("Eicar-Test-Signature"), shown to the auditeur.
+    threat = models.CharField("menace détectée", max_length=200, blank=True)
+
+    objects = PieceFileQuerySet.as_manager()
+
+    @property
+    def usable(self):
+        return self.scan_status in USABLE_SCAN_STATUSES
 
     class Meta:
         verbose_name = "fichier de pièce"
@@ -463,6 +497,9 @@ class PieceFile(models.Model):
         indexes = [
             models.Index(fields=["piece"], name="piecefile_current",
                          condition=models.Q(replaced_at__isnull=True)),
+            # What the antivirus sweep looks for; few rows at any time.
+            models.Index(fields=["uploaded_at"], name="piecefile_scan_pending",
+                         condition=models.Q(scan_status="en_attente")),
         ]
 
     def __str__(self):
