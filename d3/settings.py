@@ -9,6 +9,7 @@ rest. A bad value stops start-up with a message naming the variable.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from d3 import env
@@ -254,6 +255,12 @@ CELERY_BEAT_SCHEDULE = {
     "courriers-send-due": {
         "task": "jury.tasks.send_due_courriers",
         "schedule": 3600.0,
+    },
+    # Stored files no row references (a transaction rolled back after the file was
+    # written) are deleted once a day old, at night (dossiers.orphans).
+    "files-remove-orphans": {
+        "task": "dossiers.tasks.remove_orphan_files",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 
