@@ -201,6 +201,12 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every form of D3 sends one file at most; a request carrying more is refused before
+# any is written (dossiers.uploads.bounded_uploads words the refusal).
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+# clamd's address (unix:///run/clamav/clamd.ctl, tcp://clamav:3310); unset, pièces are
+# not scanned and usable at once (dossiers.antivirus).
+D3_CLAMAV_URL = env.url("D3_CLAMAV_URL", "", schemes=("unix", "tcp"))
 
 # --- Courriels ------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "D3 Cnam <ne-pas-repondre@cnam.fr>")
@@ -246,7 +252,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
+# Modules whose tasks are not in a tasks.py, imported by the worker at start.
+CELERY_IMPORTS = ("dossiers.antivirus",)
 CELERY_BEAT_SCHEDULE = {
+    # Pièces still waiting for the antivirus (clamd was down, a task was lost).
+    "antivirus-scan-pending": {
+        "task": "dossiers.antivirus.scan_pending",
+        "schedule": 300.0,
+    },
     "courriels-resend-pending": {
         "task": "d3.courriels.tasks.resend_pending",
         "schedule": 60.0,
