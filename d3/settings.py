@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from d3 import env
+from d3.client_ip import allauth_trust
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.string("D3_VAR_DIR", str(BASE_DIR / "var")))
@@ -278,6 +279,29 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security -------------------------------------------------------------
+# Behind a reverse proxy, the header it sets with the client's address and how many
+# proxies of ours append to it (d3.client_ip); unset, the peer address is used and
+# any X-Forwarded-For a client sends is ignored.
+D3_TRUSTED_PROXY_HEADER = env.string("D3_TRUSTED_PROXY_HEADER", "")
+D3_TRUSTED_PROXY_COUNT = env.integer("D3_TRUSTED_PROXY_COUNT", 1, minimum=1, maximum=10)
+if (D3_TRUSTED_PROXY_HEADER and D3_TRUSTED_PROXY_COUNT != 1
+        and D3_TRUSTED_PROXY_HEADER.lower() != "x-forwarded-for"):
+    raise ImproperlyConfigured(
+        "D3_TRUSTED_PROXY_COUNT doit valoir 1 quand D3_TRUSTED_PROXY_HEADER n'est pas "
+        "X-Forwarded-For (cet en-tête ne porte qu'une adresse)."
+    )
+# allauth's log-in and reset limits read the client address the same way.
+ALLAUTH_TRUSTED_PROXY_COUNT, ALLAUTH_TRUSTED_CLIENT_IP_HEADER = allauth_trust(
+    D3_TRUSTED_PROXY_HEADER, D3_TRUSTED_PROXY_COUNT
+)
+# Our own limits (d3.ratelimits), counted in CACHES like allauth's: (amount, seconds).
+D3_RATE_LIMITS = {
+    # Public verification of a courrier's code, per client address.
+    "verification": (20, 10 * 60),
+    # Files posted by one auditeur, draft and corrections pages together.
+    "upload": (60, 3600),
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

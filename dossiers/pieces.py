@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dossiers import antivirus
 from dossiers.models import Dossier, Piece, PieceFile, PieceStatus, State
 from dossiers.uploads import UploadRefused, check_upload
 
@@ -61,7 +62,9 @@ def add_file(*, piece, uploaded_file, user):
                 size=checked.size,
                 sha256=checked.sha256,
                 uploaded_by=user,
+                scan_status=antivirus.initial_status(),
             )
+            antivirus.schedule_scan(piece_file)
             piece.status = PieceStatus.DEPOSEE
             piece.save(update_fields=["status"])
             # Touching the dossier: "untouched draft" reminders go by updated_at.

@@ -67,7 +67,7 @@ def set_piece_verdict(piece_id, *, user, status, comment=""):
                 raise TransitionError(
                     f"Le commentaire ne peut pas dépasser {MAX_TEXT_LENGTH} caractères."
                 )
-        if status != PieceStatus.MANQUANTE and not PieceFile.objects.filter(
+        if status != PieceStatus.MANQUANTE and not PieceFile.objects.usable().filter(
             piece=piece, replaced_at__isnull=True
         ).exists():
             raise TransitionError(

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from d3.courriels.outbox import queue_courriel
 from dossiers.digest import compute_digest
-from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
+from dossiers.models import Dossier, Event, PieceFile, PieceStatus, ScanStatus, Signature, State
 
 S = State
 
@@ -435,11 +435,20 @@ def sign_blockers(dossier):
     blockers = []
     if dossier.includes_dd and not dossier.prerequisite_title.strip():
         blockers.append("Indiquez le diplôme prérequis que vous avez obtenu.")
-    with_file = set(
-        PieceFile.objects.filter(piece__dossier=dossier, replaced_at__isnull=True)
-        .values_list("piece_id", flat=True)
+    current = PieceFile.objects.filter(piece__dossier=dossier, replaced_at__isnull=True)
+    with_file = set(current.usable().values_list("piece_id", flat=True))
+    # A file the antivirus has not passed yet counts as nothing, and holds the
+    # signature even beside other files: signing would hand it to the centre.
+    scanning = set(
+        current.filter(scan_status=ScanStatus.EN_ATTENTE).values_list("piece_id", flat=True)
     )
+    for piece in dossier.pieces.filter(pk__in=scanning).select_related("piece_type"):
+        blockers.append(
+            f"Analyse antivirus en cours (quelques minutes) : {piece.piece_type.label}."
+        )
     for piece in required_pieces(dossier):
+        if piece.pk in scanning:
+            continue
         if piece.pk not in with_file:
             blockers.append(f"Pièce à déposer : {piece.piece_type.label}.")
         elif piece.status in FLAGGED_STATUSES:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from d3 import ratelimits
 from d3.access import capability_required
 from dossiers.experience import Rules, assess
 from dossiers.forms import (
@@ -38,6 +39,11 @@ from dossiers.uploads import (
 )
 
 FILE_FIELD = "fichier"
+# D3_RATE_LIMITS["upload"]: files per auditeur and per hour, both pages together.
+UPLOADS_HELD_BACK = (
+    "Vous avez déposé de nombreux fichiers en peu de temps : celui-ci n'est pas "
+    "enregistré. Patientez quelques minutes avant de le déposer à nouveau."
+)
 CONTINUE = "continuer"
 
 STATUS_BADGES = {
@@ -307,6 +313,8 @@ def store_posted_file(request, piece, *, then=""):
     if received is None:
         messages.error(request, f"Choisissez le fichier à déposer pour « {label} ».")
         return
+    if not ratelimits.hit("upload", ratelimits.user_key(request)):
+        raise UploadRefused(UPLOADS_HELD_BACK)
     piece_file = add_file(piece=piece, uploaded_file=received, user=request.user)
     messages.success(
         request,

@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from jury.letters import LetterKind, format_code
-from jury.pages.verification import VERIFICATION_RATE
 from jury.verification import VerificationResult, lookup
 from tests.jury.factories import CourrierFactory, JurySessionFactory
 
@@ -101,8 +100,8 @@ def test_it_is_open_to_anyone_signed_in_or_not(client, every_role, courrier):
         assert response.status_code == 200, user
 
 
-def test_look_ups_are_rate_limited_per_address(client, courrier):
-    for _ in range(VERIFICATION_RATE):
+def test_look_ups_are_rate_limited_per_address(client, courrier, settings):
+    for _ in range(settings.D3_RATE_LIMITS["verification"][0]):
         assert client.post(URL, {"code": "ABCD-EFGH-JKMN-PQRS"}).status_code == 200
 
     refused = client.post(URL, {"code": courrier.verification_code})
