@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
+from dossiers.antivirus import refused_files
 from dossiers.models import Piece, PieceFile, PieceStatus, State
 from dossiers.pages.edit import (
     ACCEPTS,
@@ -102,6 +103,7 @@ def _rows(dossier):
             "current": [f for f in all_files if f.replaced_at is None],
             # Most recent first: what was replaced last is the one looked for.
             "previous": [f for f in reversed(all_files) if f.replaced_at is not None],
+            "refused": refused_files(all_files),
         }
         if flagged or replaced:
             row["formats"] = accepted_formats_message(piece_type.accepted_formats)

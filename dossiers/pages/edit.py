@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from d3 import ratelimits
 from d3.access import capability_required
+from dossiers.antivirus import refused_files
 from dossiers.experience import Rules, assess
 from dossiers.forms import (
     DraftNotEditable,
@@ -264,6 +265,7 @@ def _piece_rows(dossier):
             "current": [f for f in all_files if f.replaced_at is None],
             # Most recent first: what was replaced last is the one looked for.
             "previous": [f for f in reversed(all_files) if f.replaced_at is not None],
+            "refused": refused_files(all_files),
         })
     return rows
 
