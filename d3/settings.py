@@ -227,6 +227,11 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "courriels"
 D3_SITE_URL = env.url("D3_SITE_URL", "http://localhost:8000", schemes=("http", "https"))
 
+# Closed dossiers are removed this many years after they closed (the courrier sent,
+# the withdrawal, the irrecevability), an anonymised trace of the decision kept
+# (dossiers.retention).
+D3_RETENTION_YEARS = env.integer("D3_RETENTION_YEARS", 5, minimum=1, maximum=100)
+
 # --- Celery ---------------------------------------------------------------
 _broker_url = env.url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "filesystem"))
 if _broker_url is None:
@@ -256,6 +261,12 @@ CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 # Modules whose tasks are not in a tasks.py, imported by the worker at start.
 CELERY_IMPORTS = ("dossiers.antivirus",)
 CELERY_BEAT_SCHEDULE = {
+    # Closed dossiers past D3_RETENTION_YEARS: removed, their decision kept anonymised,
+    # at night (dossiers.retention).
+    "dossiers-remove-expired": {
+        "task": "dossiers.tasks.remove_expired_dossiers",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Pièces still waiting for the antivirus (clamd was down, a task was lost).
     "antivirus-scan-pending": {
         "task": "dossiers.antivirus.scan_pending",
