@@ -234,6 +234,22 @@ D3_RETENTION_YEARS = env.integer("D3_RETENTION_YEARS", 5, minimum=1, maximum=100
 
 # --- Celery ---------------------------------------------------------------
 _broker_url = env.url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "filesystem"))
+# Seconds. A task is killed after CELERY_TASK_TIME_LIMIT; the leases of a courriel
+# being sent and of a courrier being rendered (d3.courriels.tasks, jury.tasks) must
+# outlast it, so that a live worker always finishes before anyone else may take the
+# row over; a worker that died lets the lease lapse and the periodic sweep retakes it.
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 300, minimum=2)
+COURRIEL_LEASE_SECONDS = env.integer("COURRIEL_LEASE_SECONDS", 600, minimum=1)
+COURRIER_LEASE_SECONDS = env.integer("COURRIER_LEASE_SECONDS", 600, minimum=1)
+CELERY_VISIBILITY_TIMEOUT = env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TIMEOUT = env.integer("CELERY_BROKER_TIMEOUT", 3, minimum=1, maximum=60)
+for _name in ("COURRIEL_LEASE_SECONDS", "COURRIER_LEASE_SECONDS", "CELERY_VISIBILITY_TIMEOUT"):
+    if globals()[_name] <= CELERY_TASK_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            f"{_name} ({globals()[_name]} s) doit dépasser CELERY_TASK_TIME_LIMIT "
+            f"({CELERY_TASK_TIME_LIMIT} s) : sinon une tâche encore en cours serait "
+            f"reprise par un autre worker."
+        )
 if _broker_url is None:
     # Embedded default: a broker kept in a folder, so that a local run has a real
     # worker and real periodic jobs without any server.
@@ -247,15 +263,26 @@ if _broker_url is None:
     }
 else:
     CELERY_BROKER_URL = _broker_url
-    # A task not acknowledged within this delay is given to another worker; it
-    # must exceed the longest task (a courrier render), never the ETA of a task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task not acknowledged within this delay (its worker was killed) is given
+        # to another worker; it must exceed the longest task. No task is ever queued
+        # with a long ETA (retries wait on their row for the periodic sweeps), so
+        # this bound is the only one that matters.
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A broker that stops answering without closing the connection (frozen,
+        # network cut) must not hold a request: without these, a publish waits
+        # forever. Kombu's defaults (None) mean exactly that.
+        "socket_timeout": CELERY_BROKER_TIMEOUT,
+        "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+    }
+# Kombu waits this long for the broker connection before a publish gives up.
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+# The task is told (SoftTimeLimitExceeded) a little before it is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 4 // 5
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 # Modules whose tasks are not in a tasks.py, imported by the worker at start.

@@ -33,6 +33,14 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_paused(monkeypatch):
+    """A broker failure seen by one test (d3.celery.publish pauses) does not leak."""
+    import d3.celery
+
+    monkeypatch.setattr(d3.celery, "_broker_down_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

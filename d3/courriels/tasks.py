@@ -17,8 +17,9 @@ The worker then marks the row sent (or failed) only if it still holds the token.
 Why a lease rather than a lock held while sending: SMTP is slow, may hang for
 ``EMAIL_TIMEOUT``, and must not run inside a database transaction. A lease
 needs no open transaction, and if the worker dies the lease simply lapses and
-the sweep picks the row up again. ``LEASE`` exceeds Celery's hard time limit,
-so a live worker always finishes (or is killed) before its lease runs out.
+the sweep picks the row up again. The lease (``COURRIEL_LEASE_SECONDS``) exceeds
+Celery's hard time limit (checked by the settings), so a live worker always
+finishes (or is killed) before its lease runs out.
 
 At-least-once window. If a worker dies after the mail server accepted the
 message but before the "sent" UPDATE commits, the lease lapses and the courriel
@@ -42,14 +43,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
+from d3.celery import publish
 from d3.courriels.models import Courriel, Status
 
 logger = logging.getLogger(__name__)
 
-# Longer than CELERY_TASK_TIME_LIMIT (300 s): see "Why a lease" above.
-LEASE = timedelta(minutes=10)
 FIRST_RETRY_DELAY = timedelta(minutes=1)
 # 1, 2, 4 … 32 then 60 minutes: with the default 8 attempts, about 2 h of an
 # unreachable mail server before a courriel is marked failed for staff to resend.
@@ -61,6 +60,11 @@ SWEEP_BATCH = 500
 
 def max_attempts():
     return getattr(settings, "COURRIEL_MAX_ATTEMPTS", 8)
+
+
+def lease():
+    """How long a worker owns a courriel it is sending: see "Why a lease" above."""
+    return timedelta(seconds=settings.COURRIEL_LEASE_SECONDS)
 
 
 def retry_delay(attempts):
@@ -112,14 +116,13 @@ def resend(courriel):
 
 
 def deliver_soon(courriel_id):
-    """Queue the delivery task; a broker outage only delays the courriel."""
-    try:
-        deliver.delay(courriel_id)
-    except BrokerError:
-        # The row is committed and pending: the sweep sends it once the broker
-        # is back. Raising here would turn a saved change into an error page.
-        logger.warning("Courriel %s : file de tâches injoignable, envoi différé.",
-                       courriel_id, exc_info=True)
+    """Queue the delivery task; a broker outage only delays the courriel.
+
+    The row is committed and pending: the sweep sends it once the broker is back.
+    Raising, or waiting for the broker, would turn a saved change into an error
+    page or a hung one (see :func:`d3.celery.publish`).
+    """
+    publish(deliver, (courriel_id,))
 
 
 def _claim(courriel_id):
@@ -129,7 +132,7 @@ def _claim(courriel_id):
     claimed = (
         Courriel.objects.due(now)
         .filter(pk=courriel_id)
-        .update(claimed_until=now + LEASE, claim_token=token)
+        .update(claimed_until=now + lease(), claim_token=token)
     )
     return token if claimed else None
 

@@ -12,7 +12,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
 from d3.courriels.models import Courriel, Status
-from d3.courriels.tasks import LEASE, deliver, resend, resend_pending, retry_delay
+from d3.courriels.tasks import deliver, lease, resend, resend_pending, retry_delay
 from tests.courriels.conftest import reload
 
 pytestmark = pytest.mark.django_db
@@ -124,14 +124,14 @@ def test_resend_ignores_a_courriel_that_has_not_failed(pending):
 def test_a_claimed_courriel_is_left_to_its_worker_until_the_lease_lapses(pending):
     """A worker that died mid-way holds the row only until its lease ends."""
     Courriel.objects.filter(pk=pending.pk).update(
-        claimed_until=timezone.now() + LEASE, claim_token="a" * 32
+        claimed_until=timezone.now() + lease(), claim_token="a" * 32
     )
 
     deliver(pending.pk)
     assert resend_pending() == 0
     assert mail.outbox == []
 
-    with time_machine.travel(timezone.now() + LEASE + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + lease() + timedelta(seconds=1)):
         assert resend_pending() == 1
 
     assert len(mail.outbox) == 1

@@ -96,7 +96,7 @@ def test_it_sends_after_a_real_commit(queue_sample):
 def test_it_survives_a_broker_outage_at_commit(queue_sample, django_capture_on_commit_callbacks):
     broker_down = OperationalError("Error 111 connecting to redis")
     with (
-        mock.patch.object(deliver, "delay", side_effect=broker_down),
+        mock.patch.object(deliver, "apply_async", side_effect=broker_down),
         django_capture_on_commit_callbacks(execute=True),
     ):
         courriel = queue_sample()
