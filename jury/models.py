@@ -128,8 +128,15 @@ def new_verification_code():
 
 
 class CourrierQuerySet(models.QuerySet):
-    def due(self, today):
-        return self.filter(status=CourrierStatus.PROGRAMME, due_on__lte=today)
+    def due(self, now):
+        """Programmed courriers whose day has come, whose next attempt (after a failure)
+        has come and that no worker holds (``claimed_until`` lapsed or unset)."""
+        return self.filter(
+            status=CourrierStatus.PROGRAMME, due_on__lte=timezone.localdate(now),
+        ).filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+            models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now),
+        )
 
 
 class Courrier(models.Model):
@@ -152,7 +159,15 @@ class Courrier(models.Model):
     storage_key = models.CharField("fichier (clé de stockage)", max_length=255, blank=True)
     rendered_at = models.DateTimeField("produit le", null=True, blank=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    # Failed attempts since it was programmed (or programmed again by the DNF); the
+    # next one waits until next_attempt_at (jury.tasks: back-off, then "en échec").
+    attempts = models.PositiveSmallIntegerField("tentatives échouées", default=0)
+    next_attempt_at = models.DateTimeField("prochaine tentative", null=True, blank=True)
     last_error = models.TextField("dernière erreur", blank=True)
+    # The lease of the worker rendering it, taken by a conditional UPDATE
+    # (jury.tasks._claim): no other worker renders it until claimed_until has passed.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = CourrierQuerySet.as_manager()
 
