@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from auditeurs.models import AuditeurProfile, Civilite
 from d3.access import capability_required
 from d3.pdf import render_pdf
+from dossiers.downloads import attachment
 from dossiers.models import Diplome, Family
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -275,8 +276,5 @@ def attestation_m1_pdf(request):
         },
         request=request,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_download_name(profile)}"'
-    # never_cache adds "no-store, private": personal data stays out of every cache.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(pdf, filename=_download_name(profile), content_type="application/pdf",
+                      response_class=HttpResponse)

@@ -1,19 +1,26 @@
-"""Serving the files of pièces, only to those who may see the dossier.
+"""Serving files: the pièces of a dossier, only to those who may see it, and the
+headers every file D3 sends carries.
 
-Files are never served from MEDIA_URL: each download goes through this view, which
-looks the dossier up in ``Dossier.objects.visible_to(user)`` — a dossier (or a file)
-the user may not see is a 404, so that its existence is not revealed.
+Files are never served from MEDIA_URL: each pièce download goes through
+:func:`download_piece_file`, which looks the dossier up in
+``Dossier.objects.visible_to(user)`` — a dossier (or a file) the user may not see is
+a 404, so that its existence is not revealed.
+
+Every file D3 serves (pièces, signed récapitulatif, courriers, PV, attestation,
+CSV export) goes out through :func:`attachment`: always as an attachment named by
+the server, never displayed in the browser. A file shown in the page (``inline``)
+would run in D3's origin with whatever a crafted upload holds; an attachment is
+saved and opened by the user's own viewer, outside the site.
 """
 
 import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from auditeurs.models import Role
 from dossiers.models import Dossier, PieceFile
 
 # Only what check_upload lets in is ever served with its own type; anything else
@@ -24,9 +31,36 @@ EXTENSIONS = {
     "image/png": "png",
 }
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
-# Staff who read pièces in the browser next to their work: the centre's review, the
-# jury's dossier page.
-INLINE_VIEWERS = frozenset({Role.GESTIONNAIRE, Role.MEMBRE_JURY})
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(name):
+    """``name`` reduced to ASCII letters, digits, ``.``, ``_`` and ``-``: what any
+    browser and file system takes as is, without quoting or encoding tricks."""
+    return _UNSAFE_IN_NAME.sub("-", name).strip("-.") or "fichier"
+
+
+def attachment(content, *, filename, content_type, response_class=FileResponse):
+    """A response that makes the browser save ``content`` as ``filename``.
+
+    ``content``: bytes, a file object or (with ``StreamingHttpResponse``) an iterator.
+    The headers: ``Content-Disposition: attachment`` with a server-made name;
+    ``nosniff`` so that the declared type is the only one a browser considers;
+    ``no-store, private`` so that no cache (shared or the browser's) keeps personal
+    data; a sandboxing CSP in case a browser displays it all the same.
+    """
+    filename = safe_file_name(filename)
+    if response_class is FileResponse:
+        response = FileResponse(
+            content, as_attachment=True, filename=filename, content_type=content_type
+        )
+    else:
+        response = response_class(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 @require_safe
@@ -35,40 +69,25 @@ def download_piece_file(request, dossier_id, file_id):
     """The stored file, as an attachment named by the server
     (``<reference>-<pièce type code>-v<n>.<ext>``), never by the uploader.
 
-    ``?inline=1`` lets a gestionnaire or a jury member view it in the browser instead.
+    A file not usable yet (antivirus scan pending) or refused (infected, its bytes
+    deleted) is a 404 to everyone: see :mod:`dossiers.antivirus`.
     """
     dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=dossier_id)
     piece_file = get_object_or_404(
-        PieceFile.objects.select_related("piece__piece_type"), pk=file_id, piece__dossier=dossier
+        PieceFile.objects.usable().select_related("piece__piece_type"),
+        pk=file_id, piece__dossier=dossier,
     )
     content_type = piece_file.content_type
     extension = EXTENSIONS.get(content_type)
     if extension is None:
         content_type, extension = FALLBACK_CONTENT_TYPE, "bin"
-    inline = (
-        request.GET.get("inline") == "1"
-        and request.user.role in INLINE_VIEWERS
-        and extension != "bin"
+    try:
+        stream = default_storage.open(piece_file.storage_key, "rb")
+    except FileNotFoundError:
+        raise Http404("Fichier introuvable.") from None
+    return attachment(
+        stream, filename=_file_name(dossier, piece_file, extension), content_type=content_type
     )
-
-    response = FileResponse(
-        default_storage.open(piece_file.storage_key, "rb"),
-        as_attachment=not inline,
-        filename=_file_name(dossier, piece_file, extension),
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    if not inline or extension != "pdf":
-        # Whatever the bytes hold, a browser rendering them gets no script, no
-        # same-origin access. Not on an inline PDF: Chrome refuses to run its PDF
-        # viewer in a sandboxed document; its content type is checked at upload
-        # and nosniff keeps the browser from guessing another one.
-        response["Content-Security-Policy"] = "sandbox"
-    if inline:
-        # Lets the centre's and the jury's pages show the pièce in the page.
-        response["X-Frame-Options"] = "SAMEORIGIN"
-    return response
 
 
 def _file_name(dossier, piece_file, extension):

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from d3.access import capability_required
 from dossiers import exports, queue, review, staff_view, workflow
+from dossiers.downloads import attachment
 from dossiers.forms import DateInput, Radios
 from dossiers.models import Dossier, Event, Kind, Piece, PieceFile, PieceStatus, Signature
 from dossiers.pages.follow import PIECE_BADGES
@@ -225,13 +226,12 @@ def export(request):
     """The filtered queue as CSV (all its pages), streamed."""
     filters = _queue_form(request).filters()
     dossiers = queue.dossiers(request.user, filters)
-    response = StreamingHttpResponse(
-        exports.lines(dossiers), content_type="text/csv; charset=utf-8"
+    return attachment(
+        exports.lines(dossiers),
+        filename=exports.filename(request.user, timezone.localdate()),
+        content_type="text/csv; charset=utf-8",
+        response_class=StreamingHttpResponse,
     )
-    name = exports.filename(request.user, timezone.localdate())
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 # --- Dossier page ---------------------------------------------------------------------

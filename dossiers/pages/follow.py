@@ -14,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from d3.access import capability_required
 from dossiers import workflow
+from dossiers.downloads import attachment
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
 from dossiers.pages.corrections import changed_this_round, deadline_context
 from dossiers.progress import progress
@@ -193,16 +194,9 @@ def signed_pdf(request, pk):
         stream = default_storage.open(signature.recapitulatif_key, "rb")
     except FileNotFoundError:
         raise Http404("Récapitulatif introuvable.") from None
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=f"recapitulatif-{dossier.reference}.pdf",
-        content_type="application/pdf",
+    return attachment(
+        stream, filename=f"recapitulatif-{dossier.reference}.pdf", content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
 
 
 # --- Courrier de décision ----------------------------------------------------------------------
@@ -226,16 +220,9 @@ def courrier_pdf(request, pk):
         stream = default_storage.open(courrier.storage_key, "rb")
     except FileNotFoundError:
         raise Http404("Courrier introuvable.") from None
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=f"courrier-{dossier.reference}.pdf",
-        content_type="application/pdf",
+    return attachment(
+        stream, filename=f"courrier-{dossier.reference}.pdf", content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
 
 
 # --- Récapitulatif and signature ------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from d3.access import capability_required
+from dossiers.downloads import attachment
 from dossiers.models import Dossier
 from dossiers.workflow import TransitionError
 from jury import courriers, letters, selectors, sessions
@@ -309,12 +310,8 @@ def session_close(request, pk):
 
 
 def _pdf(data, filename):
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment(data, filename=filename, content_type="application/pdf",
+                      response_class=HttpResponse)
 
 
 @require_safe

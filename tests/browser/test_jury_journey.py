@@ -135,12 +135,13 @@ def test_a_session_decided_closed_and_its_courrier_received(live_server, page, t
     expect(page.locator("#cursus")).to_contain_text("Cursus complet")
     expect(page.locator("#experience")).to_contain_text("Institut du radium")
     assert_accessible(page)
-    # A pièce as the jury views it: in the browser, not as a download.
-    inline_link = page.locator("#pieces a[href$='?inline=1']").first
-    viewed = page.request.get(live_server.url + inline_link.get_attribute("href"))
-    assert viewed.ok
-    assert viewed.headers["content-disposition"].startswith("inline;")
-    assert viewed.body().startswith(b"%PDF")
+    # A pièce as the jury gets it: a download, never shown in D3's page.
+    link = page.locator("#pieces a[download]").first
+    expect(link).to_contain_text("(PDF,")
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
 
     page.get_by_role("group", name="Cursus validé").get_by_label("Oui").check()
     page.get_by_role("group", name="Analyse de l'expérience").get_by_label(

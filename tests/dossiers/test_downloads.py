@@ -180,47 +180,23 @@ def test_only_reading_is_allowed(client, auditeur, deposited):
     assert client.post(url(dossier, piece_file)).status_code == 405
 
 
-# --- Inline viewing, for gestionnaires -----------------------------------------
+# --- Never inline -------------------------------------------------------------
 
 
-def test_a_gestionnaire_views_a_pdf_inline(client, gestionnaire, deposited):
+@pytest.mark.parametrize("role", ["auditeur", "gestionnaire", "agent_dnf"])
+def test_everyone_always_gets_an_attachment_even_asking_inline(
+    request, client, deposited, role
+):
+    # ?inline=1 once let staff view a pièce in the page; it is gone: a crafted file
+    # must never be rendered in D3's origin.
     dossier, piece_file = deposited
-    set_state(dossier, State.EN_CONTROLE)
-
-    response, body = get(client, gestionnaire, url(dossier, piece_file, inline=1))
-
-    assert body == PDF
-    assert response["Content-Disposition"] == (
-        f'inline; filename="{dossier.reference}-diplome-prerequis-v1.pdf"'
-    )
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Cache-Control"] == "no-store, private"
-    # Chrome does not run its PDF viewer in a sandboxed document.
-    assert "Content-Security-Policy" not in response
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
-
-
-def test_an_image_viewed_inline_is_sandboxed(client, auditeur, gestionnaire):
-    dossier, piece = make_dossier(auditeur)
-    piece_file = deposit(piece, auditeur, content=files.png_bytes(), name="scan.png")
-    set_state(dossier, State.EN_CONTROLE)
-
-    response, _ = get(client, gestionnaire, url(dossier, piece_file, inline=1))
-
-    assert response["Content-Disposition"].startswith("inline;")
-    assert response["Content-Type"] == "image/png"
-    assert response["Content-Security-Policy"] == "sandbox"
-
-
-@pytest.mark.parametrize("role", ["auditeur", "agent_dnf"])
-def test_others_always_get_an_attachment(request, client, deposited, role):
-    dossier, piece_file = deposited
-    set_state(dossier, State.TRANSMIS_DNF)
+    set_state(dossier, State.EN_CONTROLE if role == "gestionnaire" else State.TRANSMIS_DNF)
 
     response, _ = get(client, request.getfixturevalue(role), url(dossier, piece_file, inline=1))
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"] == "sandbox"
     assert response["X-Frame-Options"] == "DENY"
 
 

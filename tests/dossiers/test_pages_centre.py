@@ -271,12 +271,12 @@ def test_the_dossier_page_shows_profile_cursus_experience_pieces_and_history(
     # Experience and its pre-assessment
     assert "Cnam Entreprises — Analyste" in html
     assert "Pré-évaluation" in html
-    # Pièces: the current file viewable inline, its earlier version
+    # Pièces: the current file to download, its earlier version; nothing shown inline
     files = list(piece.files.order_by("pk"))
-    inline = url("piece_file", dossier, files[1].pk) + "?inline=1"
-    assert f'href="{inline}"' in html and f'<iframe src="{inline}"' in html
+    assert f'href="{url("piece_file", dossier, files[1].pk)}" download' in html
     assert "Versions précédentes (1)" in html
-    assert url("piece_file", dossier, files[0].pk) + "?inline=1" in html
+    assert f'href="{url("piece_file", dossier, files[0].pk)}" download' in html
+    assert "inline=1" not in html and "<iframe" not in html
     # Notes and the full history, internal events marked
     assert "Appeler l'auditrice." in html
     assert "Interne" in html and "Dossier signé et déposé" in html

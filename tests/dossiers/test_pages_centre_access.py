@@ -147,14 +147,15 @@ def test_what_never_reached_the_centre_is_a_404(client, gestionnaire, auditeur, 
     assert response.status_code == 404
 
 
-def test_a_pièce_is_viewed_inline_only_by_the_centre(client, visitors, dossier):
+def test_a_pièce_is_downloaded_only_by_the_centre(client, visitors, dossier):
     piece_file = dossier.pieces.get().files.get()
+    # The former ?inline=1 is ignored: a pièce is always an attachment.
     where = reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk]) + "?inline=1"
 
     response = request(client, visitors[GESTIONNAIRE], "get", where)
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("inline")
-    assert response["X-Frame-Options"] == "SAMEORIGIN"  # the dossier page's preview
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Frame-Options"] == "DENY"
     for who in (OTHER_GESTIONNAIRE, AGENT_DNF, MEMBRE_JURY):
         client.logout()
         assert request(client, visitors[who], "get", where).status_code == 404

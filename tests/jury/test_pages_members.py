@@ -246,8 +246,8 @@ def test_the_dossier_page_shows_profile_cursus_experience_rapport_and_pieces(
     assert [row["piece"] for row in response.context["piece_rows"]] == [identity]
     for piece in (rapport, identity):
         piece_file = piece.files.get()
-        inline = reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk]) + "?inline=1"
-        assert f'href="{inline}"' in html
+        download = reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk])
+        assert f'href="{download}" download' in html
     # The decision form of a DD + AEP: every field.
     form = response.context["form"]
     assert list(form.fields) == ["version", "cursus_valide", "aep_outcome", "stage_months",

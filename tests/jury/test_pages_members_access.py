@@ -181,7 +181,7 @@ def test_a_dossier_taken_off_the_session_is_a_404(client, membre_jury, session, 
 
 def test_a_member_of_another_session_gets_none_of_its_pieces(client, visitors, dossier):
     piece_file = dossier.pieces.get().files.get()
-    where = reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk]) + "?inline=1"
+    where = reverse("dossiers:piece_file", args=[dossier.pk, piece_file.pk])
 
     client.force_login(visitors[OTHER_MEMBER])
     assert client.get(where).status_code == 404
@@ -189,7 +189,6 @@ def test_a_member_of_another_session_gets_none_of_its_pieces(client, visitors, d
     client.force_login(visitors[MEMBER])
     response = client.get(where)
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("inline;")
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     response.close()
