@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from d3.courriels.models import Courriel
+from d3.csp import csp_extend
 
 PAGE_SIZE = 25
 
@@ -35,7 +36,10 @@ def local_list(request):
     return render(request, "courriels/local_list.html", {"page": page})
 
 
+# The courriel's HTML is styled inline (mail clients ignore style sheets); it is shown
+# in a sandboxed srcdoc frame, which inherits this page's policy.
 @_debug_only
+@csp_extend(style_src=["'unsafe-inline'"])
 def local_detail(request, pk):
     courriel = get_object_or_404(Courriel, pk=pk)
     return render(request, "courriels/local_detail.html", {"courriel": courriel})
