@@ -85,6 +85,20 @@ def remove_orphan_files(*, storage=None, batch_size=BATCH_SIZE):
     return summary
 
 
+def discard(key):
+    """Delete the file of a transaction that failed (nothing references it).
+
+    Called while that failure propagates: if the storage fails too (S3 unreachable),
+    the file is left to :func:`remove_orphan_files` rather than the storage's error
+    hiding the one that failed the transaction.
+    """
+    try:
+        default_storage.delete(key)
+    except Exception:
+        logger.warning("Fichier %s non supprimé : la tâche des fichiers orphelins le "
+                       "supprimera.", key, exc_info=True)
+
+
 def _walk(storage):
     """Every key under :data:`AREAS`, one at a time (sub-folders included)."""
     folders = list(AREAS)

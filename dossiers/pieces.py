@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dossiers import antivirus
+from dossiers import antivirus, orphans
 from dossiers.models import Dossier, Piece, PieceFile, PieceStatus, State
 from dossiers.uploads import UploadRefused, check_upload
 
@@ -35,8 +35,9 @@ def add_file(*, piece, uploaded_file, user):
     :class:`~dossiers.uploads.UploadRefused` (bad file) or
     :class:`PieceNotEditable`; in both cases nothing is stored or recorded.
 
-    Called inside an outer transaction that later rolls back, the stored file is
-    left behind unreferenced: the orphan cleanup job removes such files.
+    Called inside an outer transaction that later rolls back, or if the storage
+    cannot delete the file when the transaction fails, the stored file is left
+    behind unreferenced: :mod:`dossiers.orphans` removes it a day later.
     """
     checked = check_upload(uploaded_file, piece.piece_type.accepted_formats)
     # Unlocked pre-check, so that a refused user does not cost a storage write;
@@ -71,7 +72,7 @@ def add_file(*, piece, uploaded_file, user):
             dossier.save(update_fields=["updated_at"])
     except BaseException:
         # Nothing references the stored bytes: do not leave them behind.
-        default_storage.delete(storage_key)
+        orphans.discard(storage_key)
         raise
     piece.dossier = dossier
     return piece_file

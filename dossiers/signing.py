@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from d3.pdf import render_pdf
-from dossiers import workflow
+from dossiers import orphans, workflow
 from dossiers.digest import compute_digest
 from dossiers.experience import (
     PERIOD_KINDS,
@@ -94,8 +94,9 @@ def sign_dossier(dossier_id, *, user, password, sworn, ip, user_agent):
     except BaseException:
         # The transaction rolled back (refused, lost the race, database error): the PDF
         # it would have pointed to is an orphan. on_commit cannot do this: it never
-        # runs on rollback.
-        default_storage.delete(key)
+        # runs on rollback. A file the storage cannot delete now is left to the
+        # orphan files' job (dossiers.orphans).
+        orphans.discard(key)
         raise
 
 
