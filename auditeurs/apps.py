@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AuditeursConfig(AppConfig):
     name = "auditeurs"
     verbose_name = "Comptes et auditeurs"
+
+    def ready(self):
+        # Connects the receivers of staff sessions (log-in, account disabled).
+        from auditeurs import staff_security  # noqa: F401

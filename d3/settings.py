@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "d3.courriels",
     "auditeurs",
     "dossiers",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "auditeurs.staff_security.StaffIdleTimeoutMiddleware",
+    "auditeurs.staff_security.StaffTOTPRequiredMiddleware",
     "auditeurs.middleware.ProfileGateMiddleware",
 ]
 
@@ -138,6 +142,8 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# A new password never logs in by itself: the next log-in asks for the password
+# and, for staff, the second factor (tests/security/test_mfa.py).
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[D3 Cnam] "
 # allauth's defaults, written out so that they are visibly on.
@@ -152,6 +158,22 @@ ACCOUNT_RATE_LIMITS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("D3_SESSION_AGE", 8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Staff sessions (every role but auditeur) end after this much inactivity
+# (auditeurs.staff_security); auditeurs keep SESSION_COOKIE_AGE.
+D3_STAFF_IDLE_MINUTES = env.integer("D3_STAFF_IDLE_MINUTES", 30, minimum=2)
+
+# --- Second factor (allauth.mfa): required of every staff account -----------
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "D3 Cnam"
+MFA_ADAPTER = "auditeurs.adapters.MFAAdapter"
+# Staff accounts are created by the Cnam and D3 verifies no e-mail address
+# (ACCOUNT_EMAIL_VERIFICATION = "none"): allauth's rule "no second factor before
+# the address is verified" guards open sign-up, which D3 does not have, and would
+# lock out a staff account that carries an unverified address.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Sessions are listed per user (allauth.usersessions) so that disabling an account
+# can end them; the list is written at log-in only, not at each request.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Cache (allauth's rate limits live there) -------------------------------
 _cache_url = env.url("CACHE_URL", schemes=("redis", "rediss"))

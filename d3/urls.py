@@ -1,9 +1,21 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 
 from d3 import views
+
+
+def admin_login(request, extra_context=None):
+    """The admin has no log-in form of its own: everyone signs in through allauth (same
+    identifiers, same rate limits, and for staff the second factor). Its own form would
+    log in with a password alone, even over a session already open."""
+    return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"))
+
+
+# Set before admin.site.urls is read below: the URL patterns take the view then.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,9 +35,6 @@ urlpatterns = [
 
 handler429 = "d3.views.too_many_requests"
 
-# The admin has no log-in form of its own: everyone signs in through allauth
-# (same identifiers, same rate limits).
-admin.site.login = login_required(admin.site.login)
 admin.site.site_header = "D3 — administration"
 admin.site.site_title = "D3 Cnam"
 admin.site.index_title = "Catalogue, comptes et imports"

@@ -1,9 +1,11 @@
 import datetime
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from auditeurs.models import AuditeurProfile, Centre, Role, User, ValidatedUE
+from auditeurs.staff_security import has_active_totp
 from dossiers.models import (
     UE,
     Diplome,
@@ -15,6 +17,9 @@ from dossiers.models import (
 )
 
 PASSWORD = "mot-de-passe-de-test"
+# The TOTP secret of every staff account the factories create (base32, as an
+# authenticator app stores it); tests.second_factor gives the code of the moment.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPD3TESTSTAFF2FA77"
 
 
 class CentreFactory(factory.django.DjangoModelFactory):
@@ -52,7 +57,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
-    pass
+    """A staff account with its second factor active, as D3 requires of staff
+    (auditeurs.staff_security); ``totp=False`` makes one that has not set it up."""
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        if create and extracted is not False and self.role != Role.AUDITEUR:
+            # The factory gets existing usernames rather than creating them twice.
+            if not has_active_totp(self):
+                TOTP.activate(self, TOTP_SECRET)
 
 
 class AuditeurFactory(UserFactory):

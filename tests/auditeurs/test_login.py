@@ -5,6 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.second_factor import log_in_through_form
 
 LOGIN_URL = reverse("account_login")
 
@@ -58,7 +59,7 @@ def test_it_lands_a_first_login_auditeur_on_the_profile(client, new_auditeur):
 )
 def test_it_lands_staff_on_their_home(client, request, fixture, home):
     user = request.getfixturevalue(fixture)
-    response = _log_in(client, user.username)
+    response = log_in_through_form(client, user)  # password, then the TOTP code
     assert response.status_code == 302
     assert response["Location"] == reverse(home)
     assert client.get(response["Location"]).status_code == 200

@@ -1,0 +1,140 @@
+"""Staff accounts (every role but auditeur): a second factor before any staff page,
+sessions that end after inactivity, and the sessions of a disabled account ended.
+
+What the two middlewares need to know is written in the session at log-in, so that a
+staff page costs no extra query (the pinned query counts of the pages stay what they
+were); only a staff account still without TOTP is looked up again at each request,
+until it has one.
+"""
+
+import time
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.shortcuts import redirect
+
+from auditeurs.models import Role, User
+
+# True once the account is known to have an active TOTP authenticator (at log-in,
+# or at the first request after its activation). Staff cannot remove theirs
+# (auditeurs.adapters.MFAAdapter); an administrator who deletes one in the admin
+# forces a new activation at the account's next log-in.
+SESSION_TOTP_KEY = "d3_staff_totp_active"
+# Unix time of the last request seen, to within ACTIVITY_STEP seconds.
+SESSION_ACTIVITY_KEY = "d3_last_activity"
+# Writing the session at every request would cost an UPDATE per page; once a
+# minute is enough for an idle delay counted in tens of minutes.
+ACTIVITY_STEP = 60
+
+# Pages a staff account without TOTP may still open (URL names): the set-up pages
+# and what they need (re-authentication), log-out, the health check.
+OPEN_WHILE_TOTP_PENDING = frozenset({
+    "mfa_activate_totp",
+    "mfa_index",
+    "mfa_reauthenticate",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "account_reauthenticate",
+    "account_logout",
+    "health",
+})
+
+IDLE_MESSAGE = (
+    "Votre session a été fermée après {minutes} minutes sans activité, pour protéger "
+    "les dossiers. Reconnectez-vous pour continuer."
+)
+
+
+def is_staff_account(user):
+    return user.is_authenticated and user.role != Role.AUDITEUR
+
+
+def has_active_totp(user):
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def idle_seconds():
+    return settings.D3_STAFF_IDLE_MINUTES * 60
+
+
+@receiver(user_logged_in, dispatch_uid="d3_staff_session_at_log_in")
+def _remember_at_log_in(sender, request, user, **kwargs):
+    # Django's login() sends this after the session key has changed, for every way
+    # in (allauth's form once every stage is passed, the admin, force_login).
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[SESSION_ACTIVITY_KEY] = int(time.time())
+    if user.role != Role.AUDITEUR:
+        request.session[SESSION_TOTP_KEY] = has_active_totp(user)
+
+
+@receiver(post_save, sender=User, dispatch_uid="d3_end_sessions_of_disabled_account")
+def end_sessions_of_disabled_account(sender, instance, update_fields=None, **kwargs):
+    """A disabled account's sessions are deleted, whoever disabled it (admin, code).
+
+    Even without this, Django's backends refuse an inactive user on the next request;
+    deleting the rows also drops what the sessions held. ``QuerySet.update()`` sends
+    no signal: only the backend's refusal covers it.
+    """
+    if instance.is_active or (update_fields is not None and "is_active" not in update_fields):
+        return
+    from allauth.usersessions.models import UserSession
+
+    for user_session in UserSession.objects.filter(user_id=instance.pk):
+        user_session.end()
+
+
+class StaffIdleTimeoutMiddleware:
+    """A staff session left idle longer than D3_STAFF_IDLE_MINUTES is logged out;
+    the next request goes to the log-in page with a French message."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if is_staff_account(user):
+            now = int(time.time())
+            last = request.session.get(SESSION_ACTIVITY_KEY)
+            if last is not None and now - last > idle_seconds():
+                path = request.get_full_path()
+                logout(request)
+                messages.info(
+                    request, IDLE_MESSAGE.format(minutes=settings.D3_STAFF_IDLE_MINUTES)
+                )
+                return redirect_to_login(path)
+            if last is None or now - last >= ACTIVITY_STEP:
+                request.session[SESSION_ACTIVITY_KEY] = now
+        return self.get_response(request)
+
+
+class StaffTOTPRequiredMiddleware:
+    """A staff account without an active TOTP authenticator is sent to its activation
+    page from every page but the few it needs meanwhile (OPEN_WHILE_TOTP_PENDING).
+
+    It acts once the URL is resolved: an unknown address still gets its 404 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not is_staff_account(user) or request.session.get(SESSION_TOTP_KEY):
+            return None
+        if request.resolver_match.view_name in OPEN_WHILE_TOTP_PENDING:
+            return None
+        if has_active_totp(user):  # activated since log-in
+            request.session[SESSION_TOTP_KEY] = True
+            return None
+        return redirect("mfa_activate_totp")
