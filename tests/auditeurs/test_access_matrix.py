@@ -1,12 +1,15 @@
 """Who may open which page: one row per page, the allowed roles read from d3.access.
 
 Every page without URL arguments that checks a capability must have a row here
-(test_every_capability_page_is_in_the_table): adding a page means adding its row.
-Pages about one object (a dossier, a session) have their own matrix next to them.
+(test_every_capability_page_is_in_the_table): adding a page means adding its row. One
+that checks none is in OPEN_PAGES; a page in neither table fails
+(test_every_page_without_argument_is_in_a_table). Pages about one object (a dossier, a
+session) are in the sweep of tests/security/test_url_sweep.py, and have their own
+matrix next to them.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from auditeurs.models import Role
 from d3 import access
@@ -41,18 +44,41 @@ CASES = [
 ]
 
 
-def _capability_pages(patterns=None, namespace=""):
-    """(URL name, view capability) of every argument-less page that checks one."""
+# Pages without argument that check no capability, with what an anonymous visitor
+# gets. A page in neither table fails test_every_page_without_argument_is_in_a_table.
+OPEN_PAGES = {
+    "home": "login",  # each role to its home page, anonymous visitors to the log-in
+    "aide": 200,
+    "health": (200, 503),  # for load balancers: 503 while a service is down
+    "dossiers:simulateur": 200,
+    "jury:verification": 200,
+    "courriels:local_list": 404,  # the developers' outbox: DEBUG only
+}
+# Django's admin (admin:index above; its own permissions) and allauth's account pages
+# (tests/auditeurs/test_login*.py) are left to their own tests.
+SKIPPED_PREFIXES = ("admin/", "compte/")
+
+
+def _argument_less_pages(patterns=None, namespace="", prefix=""):
+    """(route, URL name, view) of every page without URL arguments."""
     if patterns is None:
         patterns = get_resolver().url_patterns
     for entry in patterns:
+        route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _capability_pages(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            capability = getattr(entry.callback, "capability", None)
-            if capability and entry.pattern.regex.groups == 0:
-                yield f"{namespace}{entry.name}", capability
+            yield from _argument_less_pages(entry.url_patterns, inner, route)
+        elif isinstance(entry, URLPattern) and entry.pattern.regex.groups == 0:
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield route, name, entry.callback
+
+
+def _capability_pages():
+    """(URL name, view capability) of every argument-less page that checks one."""
+    for _, name, view in _argument_less_pages():
+        capability = getattr(view, "capability", None)
+        if name and capability:
+            yield name, capability
 
 
 def test_every_capability_page_is_in_the_table():
@@ -61,6 +87,35 @@ def test_every_capability_page_is_in_the_table():
     assert not missing, f"Add these pages to PAGES: {missing}"
     for url_name, capability in found.items():
         assert PAGES[url_name] == capability, url_name
+
+
+def test_every_page_without_argument_is_in_a_table():
+    missing = sorted(
+        name or route
+        for route, name, _ in _argument_less_pages()
+        if not route.startswith(SKIPPED_PREFIXES) and name not in PAGES
+        and name not in OPEN_PAGES
+    )
+    assert not missing, f"Add these pages to PAGES (or OPEN_PAGES if public): {missing}"
+
+
+def test_skipped_prefixes_hold_the_admin_and_allauth():
+    routes = [route for route, _, _ in _argument_less_pages()]
+    for prefix in SKIPPED_PREFIXES:
+        assert any(route.startswith(prefix) for route in routes), prefix
+
+
+@pytest.mark.parametrize("url_name", list(OPEN_PAGES))
+def test_open_pages_check_no_capability(client, db, url_name):
+    view = resolve(reverse(url_name)).func
+    assert getattr(view, "capability", None) is None
+    response = client.get(reverse(url_name))
+    expected = OPEN_PAGES[url_name]
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code in (expected if isinstance(expected, tuple) else (expected,))
 
 
 def test_every_navigation_link_and_home_is_in_the_table():
