@@ -326,10 +326,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "d3.courriels.tasks.resend_pending",
         "schedule": 60.0,
     },
-    # Courriers due today go out within the hour (jury.tasks: rendered once, then sent).
+    # Courriers due go out within five minutes (jury.tasks: rendered once, then sent);
+    # the retries after a failure wait for this sweep, never in a task's ETA.
     "courriers-send-due": {
         "task": "jury.tasks.send_due_courriers",
-        "schedule": 3600.0,
+        "schedule": 300.0,
     },
     # Stored files no row references (a transaction rolled back after the file was
     # written) are deleted once a day old, at night (dossiers.orphans).

@@ -49,7 +49,8 @@ def resend(courrier_id, *, user):
     """The DNF's "renvoyer" on a courrier of a closed session; return the courrier.
 
     - **en échec**: it is programmed again (``last_error`` kept until the next try)
-      and a sending task is queued once this commits. Its ``due_on`` has passed, so
+      and a sending task is queued once this commits (if the broker does not take
+      it, the five-minute sweep does). Its ``due_on`` has passed, so
       it goes out now; a PDF already stored is reused, never rendered a second time.
     - **envoyé**: the courriel that carries the PDF is queued again (the auditeur lost
       it, or gave a new address); the letter itself is the same stored PDF, with the
@@ -73,8 +74,11 @@ def resend(courrier_id, *, user):
                 )
             raise TransitionError("Ce courrier est en cours d'envoi.")
         if courrier.status == CourrierStatus.ECHEC:
+            # Programmed again with the whole back-off ahead of it, due at once.
             courrier.status = CourrierStatus.PROGRAMME
-            courrier.save(update_fields=["status"])
+            courrier.attempts = 0
+            courrier.next_attempt_at = None
+            courrier.save(update_fields=["status", "attempts", "next_attempt_at"])
             transaction.on_commit(partial(send_courrier_soon, courrier.pk))
             return courrier
         workflow.resend_letter(courrier.dossier_id, user=user, courrier=courrier)

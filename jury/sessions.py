@@ -293,7 +293,7 @@ def close_session(session_id, *, user):
         )
         if day <= today:
             # Closed a month or more after the jury: the courriers go out now, not at
-            # the next hourly sweep.
+            # the next sweep.
             transaction.on_commit(partial(_send_now, [courrier.pk for courrier in courriers]))
         Event.objects.bulk_create(
             Event(dossier=dossier, actor=user, action=workflow.COURRIER_SCHEDULED,
@@ -306,5 +306,8 @@ def close_session(session_id, *, user):
 def _send_now(courrier_ids):
     from jury.tasks import send_courrier_soon
 
+    # With the broker down, the first publish fails within CELERY_BROKER_TIMEOUT and
+    # the others are not even tried (d3.celery.publish): the DNF's page answers at once
+    # and the five-minute sweep sends the courriers, still programmed, once it is back.
     for courrier_id in courrier_ids:
         send_courrier_soon(courrier_id)

@@ -112,22 +112,38 @@ def test_run_twice_it_makes_one_letter_and_one_courriel(courrier, settings):
     assert Event.objects.filter(action="send_letter").count() == 1
 
 
-def test_the_retries_reuse_the_letter_stored_by_the_first_attempt(courrier, settings):
+def run_attempts_until_echec(start):
+    """Run the sweep at each attempt's time, as beat would, until the courrier fails
+    for good; return the times the attempts ran at."""
+    times = []
+    now = start
+    for retries in range(tasks.MAX_RETRIES + 1):
+        with time_machine.travel(now, tick=False):
+            assert tasks.send_due_courriers() == 1
+        times.append(now)
+        now += tasks.retry_delay(retries + 1)
+    return times
+
+
+def test_the_retries_reuse_the_letter_stored_by_the_first_attempt(courrier, settings,
+                                                                   agent_dnf):
     real_render = tasks.render_courrier_pdf
-    with at(2027, 2, 28), \
-            mock.patch.object(tasks, "render_courrier_pdf", wraps=real_render) as render:
+    start = datetime.datetime(2027, 2, 28, 10, tzinfo=PARIS)
+    with mock.patch.object(tasks, "render_courrier_pdf", wraps=real_render) as render:
         with mock.patch.object(workflow, "send_letter",
                                side_effect=RuntimeError("base indisponible")) as send:
-            # Eager Celery: the retries run at once, and all fail.
-            assert tasks.send_courrier.delay(courrier.pk).get() == tasks.RETRYING
+            run_attempts_until_echec(start)
         assert send.call_count == tasks.MAX_RETRIES + 1
         failed = reload(courrier)
-        assert failed.status == CourrierStatus.ECHEC
+        assert (failed.status, failed.attempts) == (CourrierStatus.ECHEC,
+                                                    tasks.MAX_RETRIES + 1)
         assert failed.last_error == "RuntimeError: base indisponible"
         assert failed.storage_key
 
-        courriers.resend(courrier.pk, user=courrier.session.created_by)
-        assert tasks.send_courrier(courrier.pk) == tasks.SENT
+        with at(2027, 3, 2):
+            courriers.resend(courrier.pk, user=agent_dnf)
+            assert reload(courrier).attempts == 0
+            assert tasks.send_courrier(courrier.pk) == tasks.SENT
 
     # One rendering for seven attempts: the letter is the one stored the first time.
     assert render.call_count == 1
@@ -136,33 +152,87 @@ def test_the_retries_reuse_the_letter_stored_by_the_first_attempt(courrier, sett
     assert Courriel.objects.count() == 1
 
 
-def test_failures_are_retried_then_the_courrier_is_en_echec(courrier, settings):
-    with at(2027, 2, 28), mock.patch.object(
+def test_a_failed_attempt_waits_for_its_delay_then_the_sweep_retries(courrier):
+    start = datetime.datetime(2027, 2, 28, 10, tzinfo=PARIS)
+    with time_machine.travel(start, tick=False), mock.patch.object(
         tasks, "render_courrier_pdf", side_effect=OSError("WeasyPrint indisponible")
-    ) as render:
-        tasks.send_courrier.delay(courrier.pk)  # eager: the retries run at once
+    ):
+        assert tasks.send_courrier(courrier.pk) == tasks.RETRYING
+    waiting = reload(courrier)
+    assert (waiting.status, waiting.attempts, waiting.next_attempt_at) == (
+        CourrierStatus.PROGRAMME, 1, start + tasks.FIRST_RETRY_DELAY)
+    assert waiting.last_error == "OSError: WeasyPrint indisponible"
 
+    # Before its delay, neither the sweep nor a stray task sends it.
+    with time_machine.travel(start + tasks.FIRST_RETRY_DELAY - datetime.timedelta(seconds=1),
+                             tick=False):
+        assert tasks.send_due_courriers() == 0
+        assert tasks.send_courrier(courrier.pk) == tasks.NOT_DUE
+    with time_machine.travel(start + tasks.FIRST_RETRY_DELAY, tick=False):
+        assert tasks.send_due_courriers() == 1
+    sent = reload(courrier)
+    assert (sent.status, sent.last_error, sent.next_attempt_at) == (
+        CourrierStatus.ENVOYE, "", None)
+
+
+def test_failures_are_retried_then_the_courrier_is_en_echec(courrier, settings):
+    start = datetime.datetime(2027, 2, 28, 10, tzinfo=PARIS)
+    with mock.patch.object(
+        tasks, "render_courrier_pdf", side_effect=OSError("WeasyPrint indisponible")
+    ) as render, mock.patch.object(tasks.send_courrier, "apply_async",
+                                   wraps=tasks.send_courrier.apply_async) as queued:
+        times = run_attempts_until_echec(start)
+        with time_machine.travel(times[-1] + datetime.timedelta(days=1), tick=False):
+            assert tasks.send_due_courriers() == 0
+
+    # 5, 10, 20, 40 and 80 minutes apart, each run by the sweep: never a task with an
+    # ETA, which Redis would hand to a second worker after its visibility timeout.
+    assert [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:])] == [
+        5, 10, 20, 40, 80]
     assert render.call_count == tasks.MAX_RETRIES + 1
+    assert all(not ({"countdown", "eta"} & set(call.kwargs)) for call in queued.call_args_list)
     courrier = reload(courrier)
     assert courrier.status == CourrierStatus.ECHEC
     assert courrier.last_error == "OSError: WeasyPrint indisponible"
     # No lease left behind, no file, nothing sent.
-    assert (courrier.storage_key, courrier.rendered_at) == ("", None)
+    assert (courrier.storage_key, courrier.rendered_at, courrier.claimed_until) == (
+        "", None, None)
     assert stored_letters(settings) == []
     assert Dossier.objects.get(pk=courrier.dossier_id).state == State.DECISION_RENDUE
     assert not Courriel.objects.exists()
 
 
-def test_a_courrier_being_rendered_elsewhere_is_left_alone(courrier):
+def test_a_courrier_being_rendered_elsewhere_is_left_alone(courrier, settings):
     with at(2027, 2, 28, 9):
         Courrier.objects.filter(pk=courrier.pk).update(
-            rendered_at=datetime.datetime(2027, 2, 28, 8, 55, tzinfo=PARIS))
+            claimed_until=datetime.datetime(2027, 2, 28, 9, 5, tzinfo=PARIS),
+            claim_token="a" * 32)
+        assert tasks.send_due_courriers() == 0
         assert tasks.send_courrier(courrier.pk) == tasks.BUSY
     assert reload(courrier).status == CourrierStatus.PROGRAMME
 
-    # The other worker died: once its lease has lapsed, the courrier is taken over.
-    with at(2027, 2, 28, 10):
-        assert tasks.send_courrier(courrier.pk) == tasks.SENT
+    # The other worker died: once its lease has lapsed, the sweep takes it over.
+    with at(2027, 2, 28, 9, 6):
+        assert tasks.send_due_courriers() == 1
+    courrier = reload(courrier)
+    assert (courrier.status, courrier.claimed_until, courrier.claim_token) == (
+        CourrierStatus.ENVOYE, None, "")
+    assert len(stored_letters(settings)) == 1
+
+
+def test_a_letter_rendered_after_its_lease_lapsed_is_not_kept(courrier, settings):
+    """A worker that was too slow: another one took the courrier over meanwhile."""
+    def render_while_another_worker_takes_over(courrier):
+        Courrier.objects.filter(pk=courrier.pk).update(claim_token="b" * 32)
+        return b"%PDF-1.7 trop tard"
+
+    with at(2027, 2, 28), mock.patch.object(
+        tasks, "render_courrier_pdf", side_effect=render_while_another_worker_takes_over
+    ):
+        assert tasks.send_courrier(courrier.pk) == tasks.BUSY
+    courrier = reload(courrier)
+    assert (courrier.status, courrier.storage_key) == (CourrierStatus.PROGRAMME, "")
+    assert stored_letters(settings) == []
 
 
 # --- The DNF resends -----------------------------------------------------------------
