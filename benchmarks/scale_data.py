@@ -56,6 +56,8 @@ S = State
 
 # The password of every generated account (the log-in scenario posts it).
 PASSWORD = "bench-d3-2026"
+# The TOTP secret of every generated staff account (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # A fixed salt keeps the hash — hence the data — the same from one run to the next.
 _SALT = "d3benchsalt2026"
 # The day the data describes: dates are spread over the three years before it.
@@ -315,6 +317,17 @@ def _generate(rng, n, log):  # noqa: C901 — one pass per table, in dependency 
         user_id = account(username, first, last, Role.AUDITEUR)
         auditeurs.append((user_id, rng.choice(centre_ids), first, last))
     counts["users"] = _copy(User, user_columns, users)
+    # Staff pass the second factor's middleware as in production: each has a TOTP
+    # authenticator (the bench's sessions are then marked as having it, at log-in).
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+
+    secret = encrypt(TOTP_SECRET)
+    staff_ids = [user_id for user_id, _ in staff["gestionnaires"]] + staff["agents_dnf"] \
+        + staff["jury"]
+    Authenticator.objects.bulk_create(
+        Authenticator(user_id=user_id, type=Authenticator.Type.TOTP, data={"secret": secret})
+        for user_id in staff_ids)
     _copy(User.centres.through, ["id", "user_id", "centre_id"],
           ((i, user_id, centre_id)
            for i, (user_id, centre_id) in enumerate(staff["gestionnaires"], start=1)))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
@@ -32,6 +33,12 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The load benchmark's baseline (d3.bench): only when D3_BENCH is set, never in production.
+if settings.D3_BENCH:
+    from d3 import bench
+
+    urlpatterns.append(path("bench/baseline/", bench.baseline, name="bench_baseline"))
 
 handler429 = "d3.views.too_many_requests"
 
