@@ -10,10 +10,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.utils import timezone
 
 from auditeurs.models import AuditeurProfile, Centre, Civilite, Role, User, ValidatedUE
+from auditeurs.staff_security import current_totp_code, has_active_totp, totp_secret_of
 from dossiers.models import (
     UE,
     Diplome,
@@ -26,6 +29,10 @@ from dossiers.models import (
 )
 
 DEMO_PASSWORD = "d3-demo-2026"
+# The TOTP secret of every demo staff account (documented in the README): add it to
+# an authenticator app, or print the code of the moment with
+# ``manage.py code_totp demo.gestionnaire``.
+DEMO_TOTP_SECRET = "D3DEMOCNAMTOTPSECRETKEYQRSTUVWXY"
 
 CENTRES = [
     # code, name, service e-mail (reserved .example domain: a demo never mails anyone real)
@@ -498,8 +505,38 @@ def load_staff_accounts(centres):
         )
         if created and definition.centres:
             user.centres.set([centres[code] for code in definition.centres])
+        # Staff must have a second factor (auditeurs.staff_security); one set up
+        # during a demonstration stays as it is.
+        if not has_active_totp(user):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
         accounts.append((definition.username, definition.description))
     return accounts
+
+
+class NotADemoSecret(Exception):
+    pass
+
+
+def demo_totp_code(username):
+    """The TOTP code of the moment of a demo staff account.
+
+    Only for accounts whose secret is still DEMO_TOTP_SECRET: the command prints no
+    code of a real person's authenticator.
+    """
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        raise NotADemoSecret(f"Aucun compte n'a l'identifiant « {username} ».")
+    try:
+        secret = totp_secret_of(user)
+    except Authenticator.DoesNotExist:
+        raise NotADemoSecret(
+            f"Le compte « {user.username} » n'a pas d'application d'authentification."
+        ) from None
+    if secret != DEMO_TOTP_SECRET:
+        raise NotADemoSecret(
+            f"Le compte « {user.username} » n'utilise pas le secret TOTP de démonstration."
+        )
+    return current_totp_code(secret)
 
 
 # Validation dates spread over past sessions, so that the lists look like real ones.

@@ -9,7 +9,10 @@ until it has one.
 
 import time
 
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -58,6 +61,17 @@ def is_staff_account(user):
 
 def has_active_totp(user):
     return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def totp_secret_of(user):
+    """The base32 secret of the account's TOTP authenticator (DoesNotExist without one)."""
+    authenticator = Authenticator.objects.get(user_id=user.pk, type=Authenticator.Type.TOTP)
+    return decrypt(authenticator.data["secret"])
+
+
+def current_totp_code(secret):
+    """The code an authenticator app shows now for this secret (demo and tests)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def idle_seconds():

@@ -19,7 +19,7 @@ from dossiers.models import Diplome, Dossier, Kind, PieceStatus, Signature, Stat
 from dossiers.pieces import add_file
 from dossiers.requests import start_request
 from dossiers.signing import sign_dossier
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, pass_second_factor
 from tests.dossiers import files
 from tests.dossiers.factories import DossierFactory
 
@@ -64,6 +64,7 @@ def log_in(page, username):
     page.get_by_label("Identifiant ENF").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page, username)
 
 
 def log_out(page):

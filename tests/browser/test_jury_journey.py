@@ -24,7 +24,7 @@ from dossiers.signing import sign_dossier
 from jury import tasks
 from jury.courriers import one_month_after
 from jury.models import Courrier, CourrierStatus, Decision, JurySession
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, pass_second_factor
 from tests.dossiers import files
 
 PASSWORD = "d3-demo-2026"
@@ -73,6 +73,7 @@ def log_in(page, live_server, username):
     page.get_by_label("Identifiant ENF").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    pass_second_factor(page, username)
 
 
 def log_out(page):

@@ -3,15 +3,20 @@ page, then give its code at each log-in: through D3's form, after a password res
 on the way to the Django admin. Auditeurs are not concerned."""
 
 import re
+import time
+from io import StringIO
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from auditeurs.models import Role
+from auditeurs.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from auditeurs.models import Role, User
+from auditeurs.staff_security import totp_secret_of
 from d3.access import home_url_name
 from tests.factories import PASSWORD, StaffFactory
 from tests.second_factor import current_totp_code, log_in_through_form
@@ -31,8 +36,6 @@ def staff_without_totp(role=Role.GESTIONNAIRE, **kwargs):
 
 
 def code_for(secret, steps_ahead=0):
-    import time
-
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + steps_ahead))
 
 
@@ -264,3 +267,37 @@ def test_the_admin_log_in_form_cannot_switch_an_open_session_to_another_account(
     client.post(reverse("admin:login"),
                 {"username": administrateur.username, "password": PASSWORD})
     assert client.session[SESSION_KEY] == str(auditeur.pk)
+
+
+# --- Demo accounts: a documented secret, and a command that prints the code --------------
+
+
+def test_demo_staff_accounts_log_in_with_the_code_the_command_prints(client):
+    load_demo()
+    for username in ["demo.gestionnaire", "demo.dnf", "demo.jury", "demo.admin"]:
+        assert totp_secret_of(User.objects.get(username=username)) == DEMO_TOTP_SECRET
+    assert not Authenticator.objects.filter(user__role=Role.AUDITEUR).exists()
+
+    out = StringIO()
+    call_command("code_totp", "demo.gestionnaire", stdout=out, stderr=StringIO())
+    code = out.getvalue().strip()
+    assert re.fullmatch(r"\d{6}", code)
+    response = log_in_through_form(
+        client, User.objects.get(username="demo.gestionnaire"), password=DEMO_PASSWORD, code=code)
+    assert response["Location"] == reverse("auditeurs:centre_home")
+
+
+def test_the_code_command_prints_no_code_of_a_real_account(gestionnaire):
+    with pytest.raises(CommandError, match="n'utilise pas le secret TOTP de démonstration"):
+        call_command("code_totp", gestionnaire.username)
+    with pytest.raises(CommandError, match="Aucun compte"):
+        call_command("code_totp", "personne.inconnue")
+
+
+def test_loading_the_demo_again_keeps_a_second_factor_set_up_meanwhile(db):
+    load_demo()
+    user = User.objects.get(username="demo.dnf")
+    Authenticator.objects.filter(user=user).update(data={"secret": "NEWSECRETNEWSECRET234567"})
+    load_demo()
+    assert totp_secret_of(user) == "NEWSECRETNEWSECRET234567"
+    assert Authenticator.objects.filter(user=user).count() == 1

@@ -22,3 +22,7 @@ class Command(BaseCommand):
         width = max(len(username) for username, _ in summary.accounts)
         for username, description in summary.accounts:
             self.stdout.write(f"  {username.ljust(width)}  {description}")
+        self.stdout.write(
+            "Les comptes des personnels demandent ensuite un code TOTP : "
+            "python manage.py code_totp demo.gestionnaire (ou demo.dnf, demo.jury, demo.admin)."
+        )
