@@ -53,6 +53,7 @@ NAVIGATION = {
         ("auditeurs:suivi", "Suivi de dossiers"),
         ("auditeurs:profile", "Mon profil"),
         ("auditeurs:attestation_m1", "Attestation de M1"),
+        ("auditeurs:personal_data", "Mes données personnelles"),
     ],
     G: [
         ("auditeurs:centre_home", "Accueil du centre"),

@@ -20,6 +20,8 @@ PAGES = {
     "auditeurs:profile": "auditeur_space",
     "auditeurs:attestation_m1": "auditeur_space",
     "auditeurs:attestation_m1_pdf": "auditeur_space",
+    "auditeurs:personal_data": "auditeur_space",
+    "auditeurs:personal_data_archive": "auditeur_space",
     "dossiers:start": "auditeur_space",
     "auditeurs:centre_home": "centre_home",
     "auditeurs:create_account": "create_auditeur_account",
@@ -133,6 +135,10 @@ def test_every_home_is_open_to_its_role():
 def test_role_access(client, every_role, url_name, role):
     client.force_login(every_role[role])
     response = client.get(reverse(url_name))
+    if response.streaming:
+        # Read to the end, as a server sends it: the test client then closes the
+        # streamed file (the personal data archive) and its temporary file goes.
+        b"".join(response.streaming_content)
     allowed = role in access.CAPABILITIES[PAGES[url_name]]
 
     if url_name == "admin:index" and not allowed:

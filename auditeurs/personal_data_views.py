@@ -1,0 +1,37 @@
+"""The auditeur's page « Mes données personnelles » and the download of the archive
+(:mod:`auditeurs.personal_data` builds it)."""
+
+from django.http import FileResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from auditeurs import personal_data
+from d3.access import capability_required
+from dossiers.models import Dossier
+
+
+@require_safe
+@capability_required("auditeur_space")
+def personal_data_page(request):
+    return render(
+        request,
+        "auditeurs/donnees_personnelles.html",
+        {"dossier_count": Dossier.objects.visible_to(request.user).count()},
+    )
+
+
+@require_safe
+@capability_required("auditeur_space")
+def personal_data_archive(request):
+    """The archive of the user's own data: there is no one else's to ask for."""
+    archive = personal_data.build_archive(request.user)
+    # FileResponse reads the temporary file in chunks and closes (deletes) it at the end.
+    response = FileResponse(
+        archive,
+        as_attachment=True,
+        filename=personal_data.archive_file_name(request.user),
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
