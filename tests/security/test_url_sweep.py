@@ -25,23 +25,14 @@ from typing import Callable
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
-from auditeurs.models import AuditeurProfile, Role, User, ValidatedUE
+from auditeurs.models import Role
 from d3 import access
 from d3.courriels.models import Courriel
-from dossiers.models import (
-    Dossier,
-    Event,
-    ExperiencePeriod,
-    Piece,
-    PieceFile,
-    PieceStatus,
-    Signature,
-    State,
-)
-from jury.models import Courrier, Decision, JurySession
+from dossiers.models import Piece, PieceStatus, Signature
+from jury.models import JurySession
 from tests.dossiers import files
 from tests.dossiers.factories import (
     DossierFactory,
@@ -57,28 +48,16 @@ from tests.jury.factories import (
     SessionDossierFactory,
     TransmittedDossierFactory,
 )
+from tests.security.helpers import fingerprint, read_to_the_end, url_patterns
 
 # Left to their own tests: Django's admin (its permissions: tests/*/test_admin.py) and
-# allauth's account pages (log-in, password reset keys: tests/auditeurs/test_login*.py).
+# allauth's account and second-factor pages (log-in, password reset keys, TOTP:
+# tests/auditeurs/test_login*.py, tests/security/test_mfa.py).
 SKIPPED_PREFIXES = ("admin/", "compte/")
 
 OUTSIDERS = ("other_auditeur", "other_gestionnaire", "outsider_jury", "agent_dnf",
              "anonymous")
 METHODS = ("get", "post")
-
-
-def url_patterns(patterns=None, prefix="", namespace=""):
-    """(route, URL name, pattern) of every URL of the project."""
-    if patterns is None:
-        patterns = get_resolver().url_patterns
-    for entry in patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from url_patterns(entry.url_patterns, route, inner)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else None
-            yield route, name, entry
 
 
 def swept_patterns():
@@ -87,28 +66,6 @@ def swept_patterns():
         name or route: route
         for route, name, entry in url_patterns()
         if entry.pattern.regex.groups and not route.startswith(SKIPPED_PREFIXES)
-    }
-
-
-# --- The cast ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cast(auditeur, other_auditeur, gestionnaire, other_gestionnaire, agent_dnf,
-         membre_jury, centre):
-    """Who owns, who may and who may not: ``membre_jury`` sits on the sessions the
-    builders make; ``outsider_jury`` sits on another one."""
-    outsider_jury = StaffFactory(username="paul.girard", role=Role.MEMBRE_JURY)
-    JurySessionFactory(members=[outsider_jury])
-    return {
-        "auditeur": auditeur,
-        "other_auditeur": other_auditeur,
-        "gestionnaire": gestionnaire,
-        "other_gestionnaire": other_gestionnaire,
-        "agent_dnf": agent_dnf,
-        "membre_jury": membre_jury,
-        "outsider_jury": outsider_jury,
-        "anonymous": None,
     }
 
 
@@ -458,17 +415,6 @@ TARGETS = {
 # --- Checks ----------------------------------------------------------------------------
 
 
-def fingerprint():
-    """Every row a page could change (log-in times aside), to compare with ``==``."""
-    tables = [Dossier, ExperiencePeriod, Piece, PieceFile, Signature, Event, JurySession,
-              JurySession.members.through, JurySession.diplomes.through, Decision, Courrier,
-              Courriel, AuditeurProfile, ValidatedUE]
-    rows = {model._meta.label: list(model.objects.order_by("pk").values()) for model in tables}
-    rows["users"] = list(User.objects.order_by("pk").values(
-        "pk", "username", "role", "is_active", "email", "first_name", "last_name"))
-    return rows
-
-
 def expected_refusal(url, member, user):
     """What ``member`` must get: the log-in page, the capability's 403 or a 404."""
     if user is None:
@@ -491,9 +437,7 @@ def assert_refused(response, expected, method, accepted, where):
 
 def send(client, method, url, data):
     response = client.get(url) if method == "get" else client.post(url, data)
-    if response.streaming:
-        b"".join(response.streaming_content)  # read to the end: the file is closed
-    return response
+    return read_to_the_end(response)
 
 
 def test_every_url_with_an_identifier_is_in_the_sweep():
