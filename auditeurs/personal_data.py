@@ -39,6 +39,7 @@ from django.utils import timezone
 from auditeurs.models import AuditeurProfile
 from auditeurs.selectors import validated_ues_of
 from dossiers import workflow
+from dossiers.downloads import EXTENSIONS
 from dossiers.experience import PERIOD_KINDS, format_months, full_time_months
 from dossiers.forms import as_period
 from dossiers.models import Dossier, Event, Piece, PieceFile, ScanStatus, Signature
@@ -47,12 +48,8 @@ from jury.models import CourrierStatus
 
 README_NAME = "LISEZMOI.txt"
 CHUNK_SIZE = 64 * 1024
-# The same extension whatever name the file was uploaded under (see dossiers.downloads).
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-# Already compressed: stored as they are.
+# PDF, JPEG, PNG are compressed already: stored in the ZIP as they are.
 _COMPRESSED_TYPES = frozenset(EXTENSIONS)
-# Statuses of the centre's verdict whose comment the auditeur reads on the dossier page.
-_COMMENTED_STATUSES = frozenset({"erronee", "manquante"})
 
 
 def archive_file_name(user, today=None):
@@ -135,8 +132,9 @@ def _write_dossier(zf, dossier):
         piece_entries.append({
             "type": piece.piece_type.label,
             "statut": piece.get_status_display(),
+            # The comment the dossier page shows: on a pièce flagged by the centre.
             "commentaire_du_centre": (
-                piece.comment if piece.status in _COMMENTED_STATUSES else ""
+                piece.comment if piece.status in workflow.FLAGGED_STATUSES else ""
             ),
             "fichiers": files,
         })
@@ -222,6 +220,7 @@ def _write_piece_file(zf, folder, piece, piece_file, version):
     elif not piece_file.usable:
         entry["remarque"] = "Fichier refusé par l'antivirus : il a été supprimé."
     else:
+        # The extension of the checked type, whatever the uploaded name said.
         extension = EXTENSIONS.get(piece_file.content_type, "bin")
         name = (f"{folder}/pieces/{_safe(piece.piece_type.code, 'piece')}-v{version}-"
                 f"{_safe(_stem(piece_file.original_name), 'fichier')}.{extension}")
