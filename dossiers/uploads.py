@@ -11,13 +11,32 @@ Two layers:
 
 The reverse proxy's body size limit (``client_max_body_size``) remains the hard
 limit on what reaches Django at all; these checks are what the auditeur sees.
+
+Polyglots. A file that is two things at once (an image that a browser would also
+read as HTML) is refused: the magic bytes only choose which check runs, then the
+whole file must be what they say. A PDF must open with pypdf; an image must be read
+by Pillow, and nothing but zero bytes may follow its end marker (PNG's ``IEND``
+chunk, JPEG's ``EOI``): bytes appended there are invisible in every viewer and are
+the usual place to hide a second file. Images are not re-encoded: what the auditeur
+deposited is what staff download, byte for byte (its SHA-256 is part of the signed
+content). Phone "motion photos" carry a video after the JPEG's end and are refused
+with a message saying how to export a plain photo.
+
+A request carrying more files than any form sends (``DATA_UPLOAD_MAX_NUMBER_FILES``)
+or oversized fields is refused by :func:`bounded_uploads` with a French page, before
+any file is checked or stored.
 """
 
 import hashlib
+import mmap
+import struct
 from dataclasses import dataclass
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from PIL import Image
 from pypdf import PdfReader
@@ -46,6 +65,14 @@ MAGIC_BYTES = {
 HEADER_LENGTH = max(len(magic) for magic in MAGIC_BYTES.values())
 
 MESSAGE_TOO_LARGE = "Le fichier dépasse la taille maximale de 10 Mo."
+MESSAGE_TOO_MANY = (
+    "Un seul fichier peut être déposé à la fois, pour une pièce : rien n'a été "
+    "enregistré. Revenez à vos pièces et déposez vos fichiers un par un."
+)
+MESSAGE_REQUEST_TOO_BIG = (
+    "Les données envoyées sont trop volumineuses : rien n'a été enregistré. Revenez à "
+    "vos pièces et déposez vos fichiers un par un."
+)
 
 
 class UploadRefused(Exception):
@@ -127,9 +154,28 @@ def bounded_uploads(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         install_upload_handler(request)
+        try:
+            # Parsed here rather than by csrf_protect, so that a body Django refuses
+            # gets a French page instead of the bare "bad request" one. Nothing has
+            # been checked or stored yet, and the CSRF check is still to come: the
+            # page only says what happened.
+            request.FILES  # noqa: B018
+        except TooManyFilesSent:
+            return _refused_request(request, MESSAGE_TOO_MANY)
+        except (RequestDataTooBig, TooManyFieldsSent):
+            return _refused_request(request, MESSAGE_REQUEST_TOO_BIG)
         return protected(request, *args, **kwargs)
 
     return wrapper
+
+
+def _refused_request(request, message):
+    referer = request.headers.get("referer", "")
+    back = referer if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) else None
+    return render(request, "dossiers/upload_refused.html",
+                  {"message": message, "back": back}, status=400)
 
 
 def uploaded_file(request, field_name):
@@ -198,6 +244,7 @@ def check_upload(uploaded_file, accepted_formats):
         _check_pdf(uploaded_file)
     else:
         _check_image(uploaded_file, file_format)
+        _check_nothing_after_image(uploaded_file, file_format, size)
     uploaded_file.seek(0)
 
     return CheckedFile(
@@ -284,3 +331,117 @@ def _check_image(uploaded_file, file_format):
     # truncated data, struct.error…): each means "not a usable image".
     except Exception as exc:
         raise corrupted from exc
+
+
+# --- What follows an image's end --------------------------------------------------
+
+MESSAGE_TRAILING_DATA = (
+    "Cette image contient d'autres données après sa fin (par exemple une « photo "
+    "animée » ou un fichier accolé) : exportez-la en simple photo JPEG ou PNG, ou "
+    "enregistrez-la en PDF, puis déposez-la à nouveau."
+)
+
+
+def _check_nothing_after_image(uploaded_file, file_format, size):
+    with _bytes_of(uploaded_file) as data:
+        end = _png_end(data) if file_format == PieceFormat.PNG else _jpeg_end(data)
+        if end is None:
+            # Pillow read it, yet no end marker: truncated after the image data.
+            raise UploadRefused(
+                "Cette image est illisible ou endommagée : enregistrez-la à nouveau "
+                "puis déposez-la."
+            )
+        # Zero padding (some scanners align files on blocks) hides nothing.
+        if end < size and data[end:size].strip(b"\0"):
+            raise UploadRefused(MESSAGE_TRAILING_DATA)
+
+
+class _bytes_of:
+    """The upload's bytes as a buffer: the temporary file mapped in memory (the OS
+    reads the pages it needs), or the small in-memory upload read whole."""
+
+    def __init__(self, uploaded_file):
+        self.uploaded_file = uploaded_file
+        self.mapped = None
+
+    def __enter__(self):
+        if hasattr(self.uploaded_file, "temporary_file_path"):
+            self.uploaded_file.file.flush()
+            self.mapped = mmap.mmap(self.uploaded_file.fileno(), 0, access=mmap.ACCESS_READ)
+            return self.mapped
+        self.uploaded_file.seek(0)
+        return self.uploaded_file.read()
+
+    def __exit__(self, *exc):
+        if self.mapped is not None:
+            self.mapped.close()
+
+
+def _png_end(data):
+    """Offset just after the IEND chunk, or None. Chunks: length (4), type (4), data,
+    CRC (4); Pillow's verify() has already checked each CRC."""
+    position = len(MAGIC_BYTES[PieceFormat.PNG])
+    while position + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        kind = data[position + 4 : position + 8]
+        position += 12 + length
+        if kind == b"IEND":
+            return position if position <= len(data) else None
+    return None
+
+
+# JPEG markers without a length: TEM, RST0–RST7 (SOI and EOI are handled apart).
+_STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD8)}
+
+
+def _jpeg_end(data):
+    """Offset just after the EOI marker that ends the image, or None.
+
+    Walks the segments (a marker, then a 2-byte length that counts itself), so that
+    an EOI inside a segment (the thumbnail in EXIF data) is skipped; after each
+    start of scan (SOS), skips the compressed data, where a 0xFF byte is always
+    followed by 0x00 (stuffing) or a restart marker.
+    """
+    size = len(data)
+    position = 2  # after SOI, checked by the magic bytes
+    while position < size:
+        if data[position] != 0xFF:
+            return None
+        # Any number of 0xFF fill bytes may precede a marker.
+        while position < size and data[position] == 0xFF:
+            position += 1
+        if position >= size:
+            return None
+        marker = data[position]
+        position += 1
+        if marker == 0xD9:
+            return position
+        if marker in _STANDALONE_MARKERS:
+            continue
+        if position + 2 > size:
+            return None
+        (length,) = struct.unpack(">H", data[position : position + 2])
+        if length < 2:
+            return None
+        position += length
+        if marker == 0xDA:
+            position = _end_of_scan(data, position)
+            if position is None:
+                return None
+    return None
+
+
+def _end_of_scan(data, position):
+    """Where the marker after a scan's compressed data starts, or None."""
+    size = len(data)
+    while True:
+        position = data.find(b"\xff", position)
+        if position < 0 or position + 1 >= size:
+            return None
+        following = data[position + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            position += 2
+        elif following == 0xFF:
+            position += 1  # fill byte before a marker
+        else:
+            return position

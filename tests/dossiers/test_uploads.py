@@ -1,8 +1,10 @@
 """check_upload: a file is judged by its content, never by its name or declared type."""
 
 import hashlib
+import io
 
 import pytest
+from PIL import Image
 
 from dossiers.uploads import MAX_UPLOAD_SIZE, CheckedFile, UploadRefused, check_upload
 from tests.dossiers import files
@@ -154,14 +156,40 @@ def test_a_png_signature_followed_by_html_is_not_a_png():
     assert "illisible" in refusal(files.PNG_SIGNATURE_THEN_HTML, "page.png", "image/png")
 
 
-def test_a_valid_png_with_trailing_html_is_still_a_png():
-    # Decided: bytes after the image's end are ignored by image readers, and the file
-    # is only ever served as image/png with nosniff, so such a polyglot is harmless.
-    content = files.png_bytes() + files.HTML_BYTES
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [(files.png_bytes, "scan.png"), (files.jpeg_bytes, "photo.jpg")],
+    ids=["png", "jpeg"],
+)
+def test_a_valid_image_with_html_after_its_end_is_refused(make, name):
+    # Decided: nothing but zero bytes may follow the image's end marker (IEND, EOI):
+    # appended bytes are invisible in a viewer and are where a second file hides.
+    message = refusal(make() + files.HTML_BYTES, name, "image/png")
 
-    checked = check_upload(files.upload(content, "scan.png", "image/png"), ALL_FORMATS)
+    assert message.startswith("Cette image contient d'autres données après sa fin")
 
-    assert checked.format == "png"
+
+def test_zero_padding_after_the_image_is_accepted():
+    # Some scanners pad files to a block size with zero bytes: nothing hides there.
+    content = files.jpeg_bytes() + b"\0" * 512
+
+    assert check_upload(files.upload(content, "scan.jpg"), ALL_FORMATS).format == "jpeg"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"progressive": True}, {"restart_marker_blocks": 1}, {"optimize": True}],
+    ids=["baseline", "progressive", "restart-markers", "optimized"],
+)
+def test_the_end_of_every_kind_of_jpeg_is_found(options):
+    # A noisy image, so that the compressed data holds many 0xFF bytes (stuffed).
+    buffer = io.BytesIO()
+    Image.effect_noise((256, 192), 90).convert("RGB").save(buffer, "JPEG", **options)
+    content = buffer.getvalue()
+
+    assert check_upload(files.temporary_upload(content), ALL_FORMATS).format == "jpeg"
+    refused = refusal(content + b"%PDF-1.7 hidden", "scan.jpg")
+    assert refused.startswith("Cette image contient d'autres données")
 
 
 @pytest.mark.parametrize(
