@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from dossiers.models import (
     UE,
+    AnonymisedDecision,
     Diplome,
     ExperienceRuleSet,
     GroupKind,
@@ -142,3 +143,22 @@ class PieceTypeAdmin(admin.ModelAdmin):
     list_filter = ["required_for_dd", "required_for_aep", "multiple_files"]
     search_fields = ["code", "label"]
     list_editable = ["position"]
+
+
+@admin.register(AnonymisedDecision)
+class AnonymisedDecisionAdmin(admin.ModelAdmin):
+    """Read only: the traces dossiers.retention leaves, for the statistics."""
+
+    list_display = ["closed_year", "diplome_code", "kind", "centre_code", "closing_state",
+                    "decision_kind", "jury_date"]
+    list_filter = ["closed_year", "closing_state", "kind", "centre_code"]
+    search_fields = ["diplome_code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.urls import reverse
 
 from auditeurs.models import AuditeurProfile, User, ValidatedUE
 from d3.courriels.models import Courriel
@@ -364,3 +365,23 @@ def test_two_runs_at_once_remove_the_dossier_once():
     assert run_in_threads(remove) == ["déjà fait", "supprimé"]
     assert AnonymisedDecision.objects.count() == 1
     assert not Dossier.objects.filter(pk=dossier.pk).exists()
+
+
+# --- The traces in the admin ---------------------------------------------------------
+
+
+def test_the_administrateur_reads_the_traces_and_cannot_change_them(
+    client, administrateur, decided, django_capture_on_commit_callbacks
+):
+    with at(DAY_AFTER_LIMIT):
+        run(django_capture_on_commit_callbacks)
+    trace = AnonymisedDecision.objects.get()
+    client.force_login(administrateur)
+
+    listing = client.get(reverse("admin:dossiers_anonymiseddecision_changelist"))
+    assert listing.status_code == 200
+    assert trace.diplome_code in listing.content.decode()
+    assert client.get(reverse("admin:dossiers_anonymiseddecision_add")).status_code == 403
+    client.post(reverse("admin:dossiers_anonymiseddecision_delete", args=[trace.pk]),
+                {"post": "yes"})
+    assert AnonymisedDecision.objects.filter(pk=trace.pk).exists()
