@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-lock
 
-.PHONY: install run test worker lock migrate demo
+.PHONY: install run test worker lock migrate demo bench
 
 # The virtual environment, with the exact versions of requirements/lock.txt.
 $(STAMP): requirements/lock.txt
@@ -35,3 +35,11 @@ lock: install
 	$(VENV)/bin/pip install --quiet pip-tools
 	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras \
 		-o requirements/lock.txt pyproject.toml
+
+# Benchmarks (benchmarks/run.py), figures written into docs/benchmarks.md. Needs
+# PostgreSQL and Redis on this machine; generates the Cnam-scale data into d3_bench
+# the first time (a few minutes), then starts gunicorn and a worker, runs the load
+# scenarios with wrk and stops them. PARTS=load (or courriers…) runs only those parts.
+bench: install
+	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+	$(PY) benchmarks/run.py $(PARTS)

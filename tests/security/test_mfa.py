@@ -142,6 +142,18 @@ def test_staff_cannot_remove_their_second_factor(client, gestionnaire):
     assert Authenticator.objects.filter(user=gestionnaire, type="totp").exists()
 
 
+def test_the_second_factor_page_says_it_is_active_and_offers_no_removal_to_staff(
+    client, gestionnaire
+):
+    client.force_login(gestionnaire)
+    response = client.get(reverse("mfa_index"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Votre application d'authentification est active" in html
+    assert reverse("mfa_deactivate_totp") not in html
+    assert_no_inline_script_or_style(html)
+
+
 def test_auditeurs_need_no_second_factor(client, auditeur):
     response = log_in_through_form(client, auditeur)
     assert response["Location"] == reverse("auditeurs:suivi")
