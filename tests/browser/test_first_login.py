@@ -58,7 +58,8 @@ def test_first_login_completes_profile_then_reaches_suivi(live_server, page, dem
     assert profile.birth_place == "Nantes"
 
     # The other pages of the auditeur space are reachable and accessible too.
-    for path in ("/auditeur/attestation-m1/", "/aide/", "/auditeur/profil/"):
+    for path in ("/auditeur/attestation-m1/", "/aide/", "/auditeur/profil/",
+                 "/auditeur/donnees-personnelles/"):
         page.goto(live_server.url + path)
         assert page.url.endswith(path)
         assert_accessible(page)
