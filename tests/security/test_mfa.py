@@ -2,11 +2,14 @@
 page, then give its code at each log-in: through D3's form, after a password reset and
 on the way to the Django admin. Auditeurs are not concerned."""
 
+import datetime
 import re
 import time
+from html import unescape
 from io import StringIO
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import SESSION_KEY
@@ -188,6 +191,27 @@ def test_staff_log_in_asks_for_the_code_before_any_page(client, gestionnaire):
     assert response.status_code == 302
     assert response["Location"] == reverse("auditeurs:centre_home")
     assert client.session[SESSION_KEY] == str(gestionnaire.pk)
+
+
+def test_guessing_codes_is_stopped_after_five_wrong_ones(client, gestionnaire):
+    start = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.post(reverse("account_login"),
+                    {"login": gestionnaire.username, "password": PASSWORD})
+        right = current_totp_code(gestionnaire)
+        wrong = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 6)]
+        for code in wrong:
+            assert client.post(AUTHENTICATE, {"code": code}).status_code == 200
+        # The sixth try is refused even with the right code.
+        response = client.post(AUTHENTICATE, {"code": right})
+        assert response.status_code == 200
+        assert "Trop de tentatives de connexion ont échoué" in unescape(
+            response.content.decode())
+        assert SESSION_KEY not in client.session
+
+        clock.shift(datetime.timedelta(minutes=5, seconds=1))
+        response = client.post(AUTHENTICATE, {"code": current_totp_code(gestionnaire)})
+        assert response["Location"] == reverse("auditeurs:centre_home")
 
 
 def test_a_code_serves_once(client, gestionnaire):
