@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from auditeurs import selectors
 from auditeurs.accounts import create_auditeur_account
 from auditeurs.forms import CreateAccountForm, ProfileForm
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers.models import Dossier
 from dossiers.progress import progress
 
@@ -86,7 +87,8 @@ def create_account(request):
     created_pk = request.GET.get("compte", "")
     if request.method == "GET" and created_pk.isdigit():
         # After the redirect: only an account of the gestionnaire's centres is shown.
-        created = get_object_or_404(selectors.auditeurs_visible_to(request.user), pk=created_pk)
+        created = get_visible_or_404(request, selectors.auditeurs_visible_to(request.user),
+                                     pk=created_pk)
         return render(request, "auditeurs/account_created.html", {"created": created})
 
     form = CreateAccountForm(request.POST or None, created_by=request.user)

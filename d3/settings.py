@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "d3.audit",
     "d3.courriels",
     "auditeurs",
     "dossiers",
@@ -391,8 +392,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Keys of password links and password=/token= parameters never reach a log.
+    "filters": {"secrets": {"()": "d3.audit.redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["secrets"]}},
     "root": {"handlers": ["console"], "level": env.string("D3_LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # They log request paths (runserver every request): masked where the record is
+        # made (a logger's filters do not apply to its children's records), before any
+        # handler of theirs or of "django" sees it.
+        "django.request": {"filters": ["secrets"]},
+        "django.server": {"filters": ["secrets"]},
+        "django.security.csrf": {"filters": ["secrets"]},
+        "django.security.DisallowedHost": {"filters": ["secrets"]},
+    },
 }

@@ -18,9 +18,10 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from auditeurs.models import Role
+from d3.audit.record import Action, get_visible_or_404, record
 from dossiers.models import Dossier, PieceFile
 
 # Only what check_upload lets in is ever served with its own type; anything else
@@ -72,10 +73,13 @@ def download_piece_file(request, dossier_id, file_id):
     A file not usable yet (antivirus scan pending) or refused (infected, its bytes
     deleted) is a 404 to everyone: see :mod:`dossiers.antivirus`.
     """
-    dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=dossier_id)
-    piece_file = get_object_or_404(
-        PieceFile.objects.usable().select_related("piece__piece_type"),
-        pk=file_id, piece__dossier=dossier,
+    dossier = get_visible_or_404(request, Dossier.objects.visible_to(request.user),
+                                 pk=dossier_id)
+    piece_file = get_visible_or_404(
+        request,
+        PieceFile.objects.usable().filter(piece__dossier=dossier)
+        .select_related("piece__piece_type"),
+        pk=file_id,
     )
     content_type = piece_file.content_type
     extension = EXTENSIONS.get(content_type)
@@ -85,6 +89,9 @@ def download_piece_file(request, dossier_id, file_id):
         stream = default_storage.open(piece_file.storage_key, "rb")
     except FileNotFoundError:
         raise Http404("Fichier introuvable.") from None
+    if request.user.role != Role.AUDITEUR:
+        # Every pièce a member of staff takes out of D3 is in the audit trail.
+        record(request, Action.TELECHARGEMENT_PIECE, obj=piece_file)
     return attachment(
         stream, filename=_file_name(dossier, piece_file, extension), content_type=content_type
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers import exports, queue, review, staff_view, workflow
 from dossiers.downloads import attachment
 from dossiers.forms import DateInput, Radios
@@ -242,7 +243,7 @@ def _dossier(request, pk):
     dossiers = queue.reviewable(request.user).select_related(
         "auditeur__profile", "diplome__rule_set", "centre", "owner"
     )
-    return get_object_or_404(dossiers, pk=pk)
+    return get_visible_or_404(request, dossiers, pk=pk)
 
 
 def _pieces(dossier):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers.antivirus import refused_files
 from dossiers.models import Piece, PieceFile, PieceStatus, State
 from dossiers.pages.edit import (
@@ -47,8 +48,8 @@ def corrections_page(view):
     @capability_required("auditeur_space")
     @wraps(view)
     def wrapper(request, pk, *args, **kwargs):
-        dossier = get_object_or_404(
-            owned_dossiers(request.user).select_related("diplome", "centre"), pk=pk
+        dossier = get_visible_or_404(
+            request, owned_dossiers(request.user).select_related("diplome", "centre"), pk=pk
         )
         if dossier.state != State.A_COMPLETER:
             return _not_awaiting_corrections(request, dossier)

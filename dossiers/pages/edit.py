@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from d3 import ratelimits
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers.antivirus import refused_files
 from dossiers.experience import Rules, assess
 from dossiers.forms import (
@@ -89,8 +90,8 @@ def draft_page(view):
     @capability_required("auditeur_space")
     @wraps(view)
     def wrapper(request, pk, *args, **kwargs):
-        dossier = get_object_or_404(
-            owned_dossiers(request.user).select_related("diplome__rule_set"), pk=pk
+        dossier = get_visible_or_404(
+            request, owned_dossiers(request.user).select_related("diplome__rule_set"), pk=pk
         )
         if dossier.state != State.BROUILLON:
             return _not_editable(request, dossier)
@@ -186,8 +187,8 @@ def assessment_preview(request, pk):
     204 and nothing else when the typed period is not valid yet, or the dossier no
     longer a draft: the page keeps what it shows.
     """
-    dossier = get_object_or_404(
-        owned_dossiers(request.user).select_related("diplome__rule_set"), pk=pk
+    dossier = get_visible_or_404(
+        request, owned_dossiers(request.user).select_related("diplome__rule_set"), pk=pk
     )
     form = _new_period_form(dossier, request.POST)
     if dossier.state != State.BROUILLON or not form.is_valid():

@@ -15,11 +15,12 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers import workflow
 from dossiers.downloads import attachment
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
@@ -56,7 +57,7 @@ def _own_dossier(request, pk, *related):
     queryset = Dossier.objects.visible_to(request.user).select_related(
         "diplome", "centre", *related
     )
-    return get_object_or_404(queryset, pk=pk)
+    return get_visible_or_404(request, queryset, pk=pk)
 
 
 def _latest_signed_recapitulatif(dossier):
@@ -186,7 +187,7 @@ def _edit_url(dossier):
 def signed_pdf(request, pk):
     """The latest signed récapitulatif, to anyone who may see the dossier (the auditeur,
     the centre's gestionnaires after deposit…), as an attachment named by the server."""
-    dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=pk)
+    dossier = get_visible_or_404(request, Dossier.objects.visible_to(request.user), pk=pk)
     signature = _latest_signed_recapitulatif(dossier)
     if signature is None:
         raise Http404("Aucun récapitulatif signé.")
@@ -208,7 +209,7 @@ def courrier_pdf(request, pk):
     """The courrier de décision once sent, to anyone who may see the dossier (its
     auditeur above all), as an attachment named by the server. A 404 before it is
     sent: the decision is the auditeur's to learn from the courrier, on its day."""
-    dossier = get_object_or_404(Dossier.objects.visible_to(request.user), pk=pk)
+    dossier = get_visible_or_404(request, Dossier.objects.visible_to(request.user), pk=pk)
     courrier = (
         Courrier.objects.filter(dossier=dossier, status=CourrierStatus.ENVOYE)
         .exclude(storage_key="")

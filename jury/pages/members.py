@@ -22,11 +22,12 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
+from d3.audit.record import get_visible_or_404
 from dossiers.forms import Radios
 from dossiers.models import (
     AepOutcome,
@@ -107,7 +108,7 @@ def _session_row(session, user):
 def _session(request, pk):
     """A session the member sits on; 404 otherwise."""
     sessions = sits_on(request.user).select_related("president", "closed_by")
-    return get_object_or_404(sessions, pk=pk)
+    return get_visible_or_404(request, sessions, pk=pk)
 
 
 def _assessment_cell(dossier, periods, today):
@@ -298,7 +299,7 @@ def _dossier(request, pk):
     dossiers = jury_dossiers(request.user).select_related(
         "auditeur__profile__centre", "diplome__rule_set", "centre", "jury_session"
     )
-    return get_object_or_404(dossiers, pk=pk)
+    return get_visible_or_404(request, dossiers, pk=pk)
 
 
 def _current_decision(dossier):
