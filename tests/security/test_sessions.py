@@ -144,6 +144,45 @@ def test_disabling_an_account_ends_its_sessions(request, fixture):
             assert response["Location"].startswith(LOGIN)
 
 
+def _admin_change_form_data(form, **changes):
+    """What the admin's change form posts back as it stands, with ``changes``."""
+    data = {}
+    for bound in form:
+        if bound.field.disabled or bound.name == "password":
+            continue
+        value = changes.get(bound.name, bound.value())
+        widget = bound.field.widget
+        if hasattr(widget, "decompress"):  # date and time in two inputs
+            for index, part in enumerate(widget.decompress(value)):
+                data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
+        elif isinstance(value, bool):
+            if value:
+                data[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [str(item) for item in value]
+        elif value is not None:
+            data[bound.html_name] = value
+    return data
+
+
+def test_disabling_an_account_in_the_admin_ends_its_sessions(client, gestionnaire,
+                                                            administrateur):
+    staff_browser = Client()
+    log_in_through_form(staff_browser, gestionnaire)
+    old_cookie = staff_browser.cookies[COOKIE].value
+
+    client.force_login(administrateur)
+    url = reverse("admin:auditeurs_user_change", args=[gestionnaire.pk])
+    form = client.get(url).context["adminform"].form
+    response = client.post(url, _admin_change_form_data(form, is_active=False))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    gestionnaire.refresh_from_db()
+    assert not gestionnaire.is_active
+    assert not Session.objects.filter(session_key=old_cookie).exists()
+    assert replay(old_cookie, CENTRE_HOME)["Location"].startswith(LOGIN)
+
+
 def test_an_account_disabled_without_save_signal_is_still_refused(client, gestionnaire):
     # QuerySet.update() sends no signal: the rows stay, the backend refuses the user.
     log_in_through_form(client, gestionnaire)
