@@ -64,10 +64,38 @@ def _release_live_server_connections(django_db_setup, django_db_blocker):
         )
 
 
+# Runs in every frame before the page's own scripts: each Content-Security-Policy
+# violation Chromium reports is handed to the test (see watch_csp).
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__d3CspViolation(`${event.effectiveDirective} bloque ${event.blockedURI || "?"}`
+    + ` (${event.sourceFile || document.location.href}:${event.lineNumber})`);
+});
+"""
+
+
+def watch_csp(context):
+    """The list the CSP violations of every page of ``context`` are appended to."""
+    violations = []
+    context.expose_binding(
+        "__d3CspViolation",
+        lambda source, text: violations.append(f"{source['frame'].url} : {text}"),
+    )
+    context.add_init_script(_CSP_LISTENER)
+    return violations
+
+
+def assert_no_csp_violation(page):
+    violations = page.csp_violations
+    assert not violations, "Violations de la politique CSP :\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    violations = watch_csp(context)
     page = context.new_page()
+    page.csp_violations = violations
     page.set_default_timeout(15_000)
     yield page
     failed = getattr(request.node, "rep_call", None)
@@ -75,6 +103,9 @@ def page(browser, request):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    # Every journey proves its pages run under the policy, whatever it asserts.
+    if violations:
+        pytest.fail("Violations de la politique CSP :\n" + "\n".join(violations))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -92,7 +123,9 @@ def _axe_script():
 
 
 def assert_accessible(page):
-    """No serious or critical axe-core violation on the page as it stands."""
+    """No serious or critical axe-core violation on the page as it stands (and no
+    CSP violation so far)."""
+    assert_no_csp_violation(page)
     page.evaluate(_axe_script())
     results = page.evaluate(
         "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
