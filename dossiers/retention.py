@@ -11,6 +11,9 @@ When a dossier closes:
   "abandoned" state: a draft left untouched stays a draft, which is open, and this
   module never touches an open dossier, whatever its age.
 
+A favourable analysis of the experience is kept while the diploma has not been
+delivered: a later DD relies on it (see :func:`expired_dossiers`).
+
 What a removal does, for one dossier, in one transaction holding the dossier's row
 lock (:func:`remove_dossier`):
 
@@ -46,13 +49,21 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from auditeurs.models import Role, User
 from d3.courriels.models import Courriel
-from dossiers.models import AnonymisedDecision, Dossier, PieceFile, Signature, State
+from dossiers.models import (
+    AepOutcome,
+    AnonymisedDecision,
+    Dossier,
+    Kind,
+    PieceFile,
+    Signature,
+    State,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +94,27 @@ def with_closed_at(queryset):
 
 
 def expired_dossiers(cutoff):
-    """Closed dossiers whose retention period ended at ``cutoff``."""
-    return with_closed_at(Dossier.objects.all()).filter(closed_at__lt=cutoff)
+    """Closed dossiers whose retention period ended at ``cutoff``.
+
+    Except a favourable analysis of the experience while the diploma has not been
+    delivered to the auditeur: a later DD for that diploma relies on it
+    (:func:`dossiers.requests.start_request`), and removing it would take that right
+    away. It expires once a jury has delivered the diploma (through any dossier).
+    """
+    from jury.models import DdOutcome, Decision
+
+    delivered = Decision.objects.filter(
+        dossier__auditeur=OuterRef("auditeur"),
+        dossier__diplome=OuterRef("diplome"),
+        dd_outcome=DdOutcome.DELIVRE,
+    )
+    still_relied_on = Q(kind__in=Kind.including_aep(),
+                        aep_outcome__in=AepOutcome.favourable()) & ~Exists(delivered)
+    return (
+        with_closed_at(Dossier.objects.all())
+        .filter(closed_at__lt=cutoff)
+        .exclude(still_relied_on)
+    )
 
 
 @dataclass

@@ -90,12 +90,12 @@ def fill(dossier):
 
 @pytest.fixture
 def decided(db):
-    """A DD + AEP decided by the jury of 2 February 2020 (experience validated under a
-    six-month stage, diploma adjourned), created in January, courrier sent on 10 March."""
+    """A DD + AEP decided by the jury of 2 February 2020 (experience not validated,
+    diploma refused), created in January, courrier sent on 10 March."""
     with at(SENT - datetime.timedelta(days=60)):
         session = JurySessionFactory(closed=True, date=datetime.date(2020, 2, 2))
         courrier = CourrierFactory(
-            dossier__session=session, dossier__decision__sous_reserve=True,
+            dossier__session=session, dossier__decision__non_validee=True,
             dossier__auditeur__last_login=SENT,
         )
     courrier.sent_at = SENT
@@ -177,13 +177,13 @@ def test_the_trace_keeps_the_decision_and_nothing_personal(
     assert trace.closing_state == State.COURRIER_ENVOYE
     assert (trace.submitted_year, trace.closed_year) == (2020, 2020)
     assert trace.jury_date == datetime.date(2020, 2, 2)
-    assert trace.decision_kind == "diplome_ajourne"
+    assert trace.decision_kind == "diplome_refuse"
     assert (trace.cursus_valide, trace.aep_outcome, trace.stage_months, trace.dd_outcome) \
-        == (True, "validee_sous_reserve", 6, "ajourne")
+        == (True, "non_validee", None, "refuse")
     # Nothing in the row names the person or the dossier, nor any free text.
     text = " ".join(str(value) for value in AnonymisedDecision.objects.values().get().values())
     for personal in (dossier.auditeur.username, dossier.auditeur.last_name, dossier.reference,
-                     "douze mois", "Motif", "1990"):
+                     "ne relève de la spécialité", "Motif", "1990"):
         assert personal.lower() not in text.lower()
 
 
@@ -300,6 +300,58 @@ def test_the_task_queues_another_run_until_everything_expired_is_removed(
     assert result == {"dossiers": 2, "files": 0, "accounts": 2, "failed": 0}
     assert Dossier.objects.count() == 0
     assert AnonymisedDecision.objects.count() == 5
+
+
+# --- A favourable analysis of the experience ---------------------------------------
+
+
+def _favourable_aep(auditeur=None, **decision):
+    """An AEP anticipée whose courrier (experience validated) went out on ``SENT``."""
+    with at(SENT - datetime.timedelta(days=30)):
+        courrier = CourrierFactory(
+            envoye=True, dossier__kind=Kind.AEP_ANTICIPEE,
+            **({"dossier__auditeur": auditeur} if auditeur else {}),
+            **{f"dossier__decision__{k}": v for k, v in decision.items()},
+        )
+    Courrier.objects.filter(pk=courrier.pk).update(sent_at=SENT)
+    return courrier.dossier
+
+
+def test_a_favourable_analysis_stays_while_the_diploma_is_not_delivered(
+    db, django_capture_on_commit_callbacks
+):
+    """A later DD for the diploma relies on it: removing it would take that right away."""
+    favourable = _favourable_aep()
+    unfavourable = _favourable_aep(non_validee=True)
+    assert favourable.aep_outcome == "validee"
+
+    with at(datetime.datetime(2040, 1, 1, tzinfo=PARIS)):
+        report = run(django_capture_on_commit_callbacks)
+
+    assert report.dossiers == 1
+    assert Dossier.objects.filter(pk=favourable.pk).exists()
+    assert not Dossier.objects.filter(pk=unfavourable.pk).exists()
+
+
+def test_a_favourable_analysis_expires_once_the_diploma_is_delivered(
+    db, django_capture_on_commit_callbacks
+):
+    favourable = _favourable_aep()
+    # The DD that relied on it: diploma delivered by the jury in 2021.
+    with at(datetime.datetime(2021, 1, 1, tzinfo=PARIS)):
+        CourrierFactory(envoye=True, dossier__kind=Kind.DD, dossier__auditeur=favourable.auditeur,
+                        dossier__session__diplomes=[favourable.diplome])
+
+    with at(DAY_AFTER_LIMIT):
+        report = run(django_capture_on_commit_callbacks)
+
+    # The analysis is past its own five years; the DD (delivered in 2021) not yet.
+    assert report.dossiers == 1
+    assert not Dossier.objects.filter(pk=favourable.pk).exists()
+    assert Dossier.objects.filter(auditeur=favourable.auditeur, kind=Kind.DD).exists()
+    trace = AnonymisedDecision.objects.get()
+    assert (trace.kind, trace.decision_kind, trace.aep_outcome) == (
+        Kind.AEP_ANTICIPEE, "experience_validee", "validee")
 
 
 # --- The account ---------------------------------------------------------------------
