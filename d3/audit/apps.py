@@ -9,3 +9,6 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from d3.audit import signals  # noqa: F401 (connects the receivers)
+        from d3.audit.redaction import guard_server_loggers
+
+        guard_server_loggers()

@@ -6,6 +6,10 @@ links that set a password carry their key in the path. This filter masks such ke
 and any ``password=``, ``token=``, ``key=``… of a query string, in the message before
 any handler sees it. It is set on those loggers (a logger's filters run before the
 record propagates) and on the console handler for every other record.
+
+gunicorn's access log (the Dockerfile turns it on) writes every request line through
+its own logger and handlers, which D3's LOGGING does not configure: the filter is added
+to that logger when Django starts (:func:`guard_server_loggers`).
 """
 
 import logging
@@ -37,3 +41,14 @@ class RedactSecrets(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+# Loggers of the WSGI server, with handlers of their own that LOGGING leaves alone.
+SERVER_LOGGERS = ("gunicorn.access", "gunicorn.error")
+
+
+def guard_server_loggers():
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())

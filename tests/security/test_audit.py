@@ -268,3 +268,13 @@ def test_no_password_or_reset_key_reaches_a_log_or_the_trail(client, auditeur, c
 ])
 def test_the_log_filter_masks_keys_and_secrets_only(message, expected):
     assert redact(message) == expected
+
+
+def test_gunicorns_access_log_is_masked_too(caplog):
+    """gunicorn logs each request line through a logger of its own."""
+    caplog.set_level(logging.INFO, logger="gunicorn.access")
+    request_line = "GET /compte/password/reset/key/1k-dihk51-96e80b1a/ HTTP/1.1"
+    logging.getLogger("gunicorn.access").info(
+        '%(h)s "%(r)s" %(s)s', {"h": "198.51.100.4", "r": request_line, "s": "302"})
+    assert caplog.messages == [
+        '198.51.100.4 "GET /compte/password/reset/key/[masqué]/ HTTP/1.1" 302']
