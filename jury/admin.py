@@ -8,18 +8,8 @@ of it, so the admin only shows them.
 
 from django.contrib import admin
 
+from d3.readonly_admin import ReadOnlyAdmin
 from jury.models import Courrier, Decision, JurySession
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JurySession)

@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from d3.audit.models import AuditEntry
+from d3.readonly_admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "action", "actor_identifier", "object_type", "object_id",
                     "client_ip"]
     list_filter = ["action", "at", "object_type"]
@@ -16,12 +17,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
               "client_ip", "user_agent"]
     list_select_related = ["actor"]
     show_full_result_count = False  # the trail grows; counting it all is slow
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

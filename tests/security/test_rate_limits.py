@@ -163,18 +163,23 @@ def log_in(client, username, password, **extra):
                        **extra)
 
 
+def assert_locked_out_then_let_in(client, auditeur, clock, *, after):
+    """The right password is refused now, accepted once the clock has moved ``after``."""
+    response = log_in(client, auditeur.username, PASSWORD)
+    assert SESSION_KEY not in client.session
+    assert "Trop de tentatives de connexion ont échoué" in unescape(response.content.decode())
+
+    clock.move_to(START + after)
+    log_in(client, auditeur.username, PASSWORD)
+    assert client.session[SESSION_KEY] == str(auditeur.pk)
+
+
 def test_a_locked_identifier_opens_again_five_minutes_later(client, auditeur):
     with time_machine.travel(START, tick=False) as clock:
         for _ in range(5):
             log_in(client, auditeur.username, "pas-le-bon")
-        response = log_in(client, auditeur.username, PASSWORD)
-        assert SESSION_KEY not in client.session
-        assert "Trop de tentatives de connexion ont échoué" in unescape(
-            response.content.decode())
-
-        clock.move_to(START + datetime.timedelta(minutes=5, seconds=1))
-        log_in(client, auditeur.username, PASSWORD)
-        assert client.session[SESSION_KEY] == str(auditeur.pk)
+        assert_locked_out_then_let_in(client, auditeur, clock,
+                                      after=datetime.timedelta(minutes=5, seconds=1))
 
 
 def test_failures_on_many_identifiers_from_one_address_are_bounded(client, auditeur):
@@ -182,11 +187,5 @@ def test_failures_on_many_identifiers_from_one_address_are_bounded(client, audit
     with time_machine.travel(START, tick=False) as clock:
         for number in range(10):
             log_in(client, f"personne.inconnue{number}.auditeur", "pas-le-bon")
-        response = log_in(client, auditeur.username, PASSWORD)
-        assert SESSION_KEY not in client.session
-        assert "Trop de tentatives de connexion ont échoué" in unescape(
-            response.content.decode())
-
-        clock.move_to(START + datetime.timedelta(minutes=1, seconds=1))
-        log_in(client, auditeur.username, PASSWORD)
-        assert client.session[SESSION_KEY] == str(auditeur.pk)
+        assert_locked_out_then_let_in(client, auditeur, clock,
+                                      after=datetime.timedelta(minutes=1, seconds=1))
