@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
 from d3.courriels.models import Courriel, Status
@@ -9,7 +10,7 @@ from d3.courriels.tasks import resend
 class CourrielAdmin(admin.ModelAdmin):
     """Read-only view of the outbox: what was sent to whom, and what failed."""
 
-    list_display = ["subject", "to", "dossier_reference", "status", "attempts",
+    list_display = ["subject", "to", "dossier_reference", "status", "attempts", "error",
                     "created_at", "sent_at"]
     list_filter = ["status", "created_at", "sent_at", "template"]
     search_fields = ["to", "subject", "dossier_reference"]
@@ -20,6 +21,13 @@ class CourrielAdmin(admin.ModelAdmin):
         "attempts", "last_error", "created_at", "next_attempt_at", "sent_at",
         "claimed_until", "attachments", "body_text", "body_html",
     ]
+
+    @admin.display(description="dernière erreur")
+    def error(self, courriel):
+        # Why it is still pending or has failed, where staff look for it: the list.
+        if courriel.status == Status.SENT:
+            return ""
+        return Truncator(courriel.last_error).chars(120)
 
     def has_add_permission(self, request):
         # Courriels are written by the transitions they report, never by hand.
