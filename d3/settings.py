@@ -363,6 +363,8 @@ D3_RATE_LIMITS = {
     "verification": (20, 10 * 60),
     # Files posted by one auditeur, draft and corrections pages together.
     "upload": (60, 3600),
+    # Personal data archives built for one auditeur (each copies all his/her files).
+    "personal_data_archive": (10, 3600),
 }
 
 # Load benchmark only (benchmarks/load.py), never in production: the baseline page

@@ -1,6 +1,7 @@
 """« Mes données personnelles »: the auditeur downloads everything D3 holds about
 him/her as one ZIP (auditeurs.personal_data), and nothing of anybody else."""
 
+import datetime
 import hashlib
 import io
 import json
@@ -10,6 +11,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -328,3 +330,19 @@ def test_a_large_file_is_copied_in_chunks_never_held_in_memory(auditeur):
                 digest.update(chunk)
     archive.close()
     assert digest.hexdigest() == piece_file.sha256
+
+
+def test_a_few_archives_an_hour_then_a_french_refusal_until_the_window_reopens(
+    client, auditeur, settings
+):
+    settings.D3_RATE_LIMITS = {**settings.D3_RATE_LIMITS, "personal_data_archive": (2, 3600)}
+    start = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        download(client, auditeur)
+        download(client, auditeur)
+        refused = client.get(ARCHIVE_URL)
+        assert refused.status_code == 429
+        assert not refused.streaming
+        assert "réessayez dans une heure" in refused.content.decode()
+    with time_machine.travel(start + datetime.timedelta(hours=2), tick=False):
+        download(client, auditeur)
