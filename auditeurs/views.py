@@ -26,7 +26,9 @@ def profile(request):
     if auditeur_profile is None:
         # Numéro and centre come from the information system: only staff can fix it.
         return render(request, "auditeurs/profile_missing.html", status=404)
-    form = ProfileForm(request.POST or None, instance=auditeur_profile, user=request.user)
+    # An empty POST is a form sent empty, to refuse with its errors (not a GET).
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, instance=auditeur_profile, user=request.user)
     if request.method == "POST" and form.is_valid():
         if form.save():
             # The original service asked for a second log-in here; renewing the
@@ -91,7 +93,9 @@ def create_account(request):
                                      pk=created_pk)
         return render(request, "auditeurs/account_created.html", {"created": created})
 
-    form = CreateAccountForm(request.POST or None, created_by=request.user)
+    form = CreateAccountForm(  # an empty POST gets its errors too
+        request.POST if request.method == "POST" else None, created_by=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user = create_auditeur_account(created_by=request.user, **form.cleaned_data)
