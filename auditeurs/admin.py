@@ -15,7 +15,7 @@ from auditeurs.models import AuditeurProfile, Centre, Role, User, ValidatedUE
 
 # An upload larger than this is refused before it is read: the information system's
 # exports are far smaller (200 000 lines of auditeurs are about 20 Mo).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = imports.MAX_FILE_BYTES
 
 
 class CsvUploadForm(forms.Form):

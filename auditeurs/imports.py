@@ -13,12 +13,18 @@ file-like object (an open file, or an uploaded file) and return an
 
 Lines are streamed from the file; what is kept is one small record per line, which
 the all-or-nothing policy needs anyway (checking every line before writing any),
-with a ceiling of :data:`MAX_ROWS` lines.
+with a ceiling of :data:`MAX_ROWS` lines, :data:`MAX_FILE_BYTES` bytes, and
+:data:`MAX_LINE_BYTES` per line (read with a bound, so that a file without line
+breaks is never read whole). A file that is not UTF-8 text is refused with what it
+seems to be instead (Windows-1252 from Excel's plain "CSV", UTF-16 from its
+"Texte Unicode", or not text at all), so that the person importing knows what to do.
 """
 
+import codecs
 import csv
 import datetime
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -42,6 +48,11 @@ from dossiers.models import UE
 
 SEPARATOR = ";"
 MAX_ROWS = 200_000
+# 200 000 lines of a few dozen characters fit well within; the admin's upload form
+# applies the same ceiling.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# A line of these files is a hundred bytes or so; anything this long is not one.
+MAX_LINE_BYTES = 10_000
 # Size of the ``IN (…)`` lists and of the bulk writes: large enough to keep the
 # number of queries low, small enough for PostgreSQL's parameter limit.
 CHUNK = 1000
@@ -131,26 +142,95 @@ class _FileError(Exception):
     """The file as a whole cannot be read: no line-by-line report makes sense."""
 
 
-_ENCODING_ERROR = (
-    "Le fichier n'est pas encodé en UTF-8 (ligne {line}). "
-    "Enregistrez-le au format « CSV UTF-8 » puis importez-le à nouveau."
+_SAVE_AS_UTF8 = "Enregistrez-le au format « CSV UTF-8 » puis importez-le à nouveau."
+_ENCODING_ERROR = "Le fichier n'est pas encodé en UTF-8 (ligne {line}). " + _SAVE_AS_UTF8
+_CP1252_ERROR = (
+    "Le fichier n'est pas encodé en UTF-8 (ligne {line}) : il semble enregistré en "
+    "Windows-1252 (le « CSV » simple d'Excel). " + _SAVE_AS_UTF8
 )
+_UTF16_ERROR = (
+    "Le fichier n'est pas encodé en UTF-8 : il est en UTF-16 (le « Texte Unicode » "
+    "d'Excel). " + _SAVE_AS_UTF8
+)
+_NOT_TEXT_ERROR = (
+    "Le fichier n'est pas un fichier texte CSV (ligne {line} : caractères de contrôle "
+    "ou données binaires). Vérifiez que vous importez le bon fichier, exporté au format "
+    "« CSV UTF-8 »."
+)
+_SPREADSHEET_ERROR = (
+    "Ce fichier est un classeur Excel (.xlsx ou .xls), pas un fichier CSV : ouvrez-le "
+    "dans Excel puis « Enregistrer sous » au format « CSV UTF-8 », et importez ce "
+    "fichier-là."
+)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# How common files that are not CSV begin: Excel's workbooks (.xlsx is a ZIP, .xls an
+# OLE2 compound file), then documents, images and programs.
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF", b"MZ",
+                 b"\x1f\x8b")
+# Tab, line feed and carriage return are the only control characters a CSV holds.
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def _read_lines(binary):
+    """The file's lines as bytes, each read with a bound, within the size limits."""
+    total = 0
+    while True:
+        raw = binary.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        total += len(raw)
+        if total > MAX_FILE_BYTES:
+            raise _FileError(
+                f"Le fichier dépasse {MAX_FILE_BYTES // (1024 * 1024)} Mo : découpez-le en "
+                "plusieurs fichiers."
+            )
+        yield raw
+
+
+def _decode(raw, number):
+    if number == 1:
+        if raw.startswith(_UTF16_BOMS):
+            raise _FileError(_UTF16_ERROR)
+        if raw.startswith(_SPREADSHEET_MAGIC):
+            raise _FileError(_SPREADSHEET_ERROR)
+        if raw.startswith(_BINARY_MAGIC):
+            raise _FileError(_NOT_TEXT_ERROR.format(line=number))
+    # NUL bytes mean UTF-16 without its mark, or a binary file.
+    if b"\x00" in raw:
+        utf16 = raw.count(b"\x00") * 3 >= len(raw) and number == 1
+        raise _FileError(_UTF16_ERROR if utf16 else _NOT_TEXT_ERROR.format(line=number))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            guess = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            guess = None
+        looks_like_text = guess is not None and not _has_controls(guess)
+        message = _CP1252_ERROR if looks_like_text else _NOT_TEXT_ERROR
+        raise _FileError(message.format(line=number)) from None
+    if _has_controls(text):
+        raise _FileError(_NOT_TEXT_ERROR.format(line=number))
+    return text
+
+
+def _has_controls(text):
+    return any(
+        unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS for char in text
+    )
 
 
 def _decoded_lines(binary):
-    for number, raw in enumerate(binary, start=1):
-        if isinstance(raw, bytes):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _FileError(_ENCODING_ERROR.format(line=number)) from None
-        else:
-            text = raw
+    for number, raw in enumerate(_read_lines(binary), start=1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise _FileError(
+                f"ligne {number} : ligne trop longue (plus de {MAX_LINE_BYTES} octets) ; "
+                "ce fichier n'est sans doute pas un export CSV d'auditeurs ou d'UE."
+            )
+        text = _decode(raw, number)
         if number == 1:
             text = text.removeprefix("\ufeff")
-        # NUL bytes mean UTF-16 (Excel's "texte Unicode") or a binary file.
-        if "\x00" in text:
-            raise _FileError(_ENCODING_ERROR.format(line=number))
         yield text
 
 

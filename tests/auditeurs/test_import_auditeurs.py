@@ -265,7 +265,8 @@ def test_a_file_not_encoded_in_utf8_is_refused(centre):
     report = run(HEADER + "PAR300001;Hervé;Gaëlle;Mme;;PAR;\n", encoding="latin-1")
 
     assert report.errors == [
-        "Le fichier n'est pas encodé en UTF-8 (ligne 2). "
+        "Le fichier n'est pas encodé en UTF-8 (ligne 2) : il semble enregistré en "
+        "Windows-1252 (le « CSV » simple d'Excel). "
         "Enregistrez-le au format « CSV UTF-8 » puis importez-le à nouveau."
     ]
     assert not User.objects.exists()

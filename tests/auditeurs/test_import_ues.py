@@ -193,7 +193,8 @@ def test_a_file_not_encoded_in_utf8_is_refused(catalogue, auditeur):
                  encoding="cp1252")
 
     assert report.errors == [
-        "Le fichier n'est pas encodé en UTF-8 (ligne 3). "
+        "Le fichier n'est pas encodé en UTF-8 (ligne 3) : il semble enregistré en "
+        "Windows-1252 (le « CSV » simple d'Excel). "
         "Enregistrez-le au format « CSV UTF-8 » puis importez-le à nouveau."
     ]
     assert not ValidatedUE.objects.exists()
