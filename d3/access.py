@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from auditeurs.models import Role
+from d3.audit.record import Action, record
 
 A, G, D, J, ADM = (
     Role.AUDITEUR,
@@ -89,6 +90,9 @@ def capability_required(capability):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not can(request.user, capability):
+                # A signed-in user on a page of another role: in the audit trail.
+                page = getattr(request.resolver_match, "view_name", "")
+                record(request, Action.ACCES_REFUSE, object_type="page", object_id=page[:40])
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

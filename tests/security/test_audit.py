@@ -131,6 +131,16 @@ def test_a_refused_access_to_an_existing_object_is_recorded(client, request, for
     assert entry.object_id == str(foreign[refused].pk)
 
 
+def test_a_page_of_another_role_is_a_recorded_refusal(client, gestionnaire):
+    client.force_login(gestionnaire)
+
+    assert client.get(reverse("jury:dnf_sessions")).status_code == 403
+
+    [entry] = entries(Action.ACCES_REFUSE)
+    assert (entry.actor, entry.object_type, entry.object_id) == (
+        gestionnaire, "page", "jury:dnf_sessions")
+
+
 def test_a_file_of_another_dossier_through_ones_own_is_recorded(client, auditeur, foreign):
     own = DossierFactory(auditeur=auditeur, depose=True)
     client.force_login(auditeur)
