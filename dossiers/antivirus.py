@@ -202,9 +202,19 @@ def _refuse(piece_file_id, threat):
             piece.save(update_fields=["status"])
         dossier.save(update_fields=["updated_at"])
         key = piece_file.storage_key
-        transaction.on_commit(lambda: default_storage.delete(key))
+        transaction.on_commit(lambda: _delete_infected(key))
     logger.warning("Fichier %s refusé par l'antivirus : %s", piece_file_id, threat)
     return ScanStatus.INFECTE
+
+
+def _delete_infected(key):
+    # After commit: the verdict stands even if the storage fails now; the file is then
+    # unreachable (no view serves an infected file) but must be removed by hand.
+    try:
+        default_storage.delete(key)
+    except Exception:
+        logger.error("Fichier infecté %s non supprimé du stockage : à supprimer à la main.",
+                     key, exc_info=True)
 
 
 def refused_files(files):
