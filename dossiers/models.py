@@ -451,6 +451,7 @@ class ScanStatus(models.TextChoices):
 
 
 USABLE_SCAN_STATUSES = (ScanStatus.NON_ANALYSE, ScanStatus.SAIN)
+_FORMAT_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
 class PieceFileQuerySet(models.QuerySet):
@@ -489,6 +490,11 @@ class PieceFile(models.Model):
     @property
     def usable(self):
         return self.scan_status in USABLE_SCAN_STATUSES
+
+    @property
+    def format_label(self):
+        """"PDF", "JPEG", "PNG" (what a download link says it gives), else "fichier"."""
+        return _FORMAT_LABELS.get(self.content_type, "fichier")
 
     class Meta:
         verbose_name = "fichier de pièce"
