@@ -20,6 +20,7 @@ random bytes). Whatever is posted:
 """
 
 import datetime
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -40,7 +41,8 @@ from tests.jury.factories import CourrierFactory, TransmittedDossierFactory
 from tests.security import test_url_sweep as sweep
 from tests.security.helpers import fingerprint, read_to_the_end, url_patterns
 
-MAX_EXAMPLES = 8
+# A few examples on each run keep the suite fast; D3_FUZZ_EXAMPLES=200 for a long hunt.
+MAX_EXAMPLES = int(os.environ.get("D3_FUZZ_EXAMPLES", "8"))
 
 # Django's own English messages: none may reach a page (LANGUAGE_CODE is "fr").
 ENGLISH = ("This field is required", "Enter a valid", "Ensure this value",
@@ -148,6 +150,7 @@ class Endpoint:
     statuses: tuple = (200, 302, 400)
     # A redirect without a message that changes nothing is a normal answer.
     silent: Callable = None
+    # Fewer for a page whose success is slow (a PDF); never more than asked for.
     max_examples: int = MAX_EXAMPLES
 
 
@@ -343,7 +346,7 @@ ENDPOINTS = {
     # Signing, withdrawing, corrections.
     "dossiers:sign": Endpoint(
         "auditeur", fields_of({"sworn": ["on", "off"], "password": [PASSWORD, "faux"]}),
-        sweep.signable_draft_kwargs, fresh=True, max_examples=5),
+        sweep.signable_draft_kwargs, fresh=True, max_examples=min(5, MAX_EXAMPLES)),
     "dossiers:withdraw": Endpoint("auditeur", fields_of({"comment": ["Je renonce."]}),
                                   sweep.draft_kwargs, fresh=True),
     "dossiers:correction_upload": Endpoint("auditeur", fields_of({"fichier": uploads}),
