@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
+from d3.readonly_admin import ReadOnlyAdmin
 from dossiers.models import (
     UE,
     AnonymisedDecision,
@@ -146,19 +147,10 @@ class PieceTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnonymisedDecision)
-class AnonymisedDecisionAdmin(admin.ModelAdmin):
-    """Read only: the traces dossiers.retention leaves, for the statistics."""
+class AnonymisedDecisionAdmin(ReadOnlyAdmin):
+    """The traces dossiers.retention leaves, for the statistics."""
 
     list_display = ["closed_year", "diplome_code", "kind", "centre_code", "closing_state",
                     "decision_kind", "jury_date"]
     list_filter = ["closed_year", "closing_state", "kind", "centre_code"]
     search_fields = ["diplome_code"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
