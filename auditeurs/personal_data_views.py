@@ -1,13 +1,13 @@
 """The auditeur's page « Mes données personnelles » and the download of the archive
 (:mod:`auditeurs.personal_data` builds it)."""
 
-from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from auditeurs import personal_data
 from d3 import ratelimits
 from d3.access import capability_required
+from dossiers.downloads import attachment
 from dossiers.models import Dossier
 
 
@@ -41,12 +41,7 @@ def personal_data_archive(request):
         return _page(request, error=TOO_MANY_ARCHIVES, status=429)
     archive = personal_data.build_archive(request.user)
     # FileResponse reads the temporary file in chunks and closes (deletes) it at the end.
-    response = FileResponse(
-        archive,
-        as_attachment=True,
-        filename=personal_data.archive_file_name(request.user),
+    return attachment(
+        archive, filename=personal_data.archive_file_name(request.user),
         content_type="application/zip",
     )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

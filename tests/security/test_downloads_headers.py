@@ -1,6 +1,7 @@
 """Every view that serves a file sends it as an attachment named by the server, with
 ``nosniff`` and ``no-store, private`` (and a sandboxing CSP): pièces, signed
-récapitulatif, courrier, PV, the session's letters, the M1 attestation, the CSV export.
+récapitulatif, courrier, PV, the session's letters, the M1 attestation, the CSV export,
+the personal data archive.
 
 The sweep below lists them all; the last test keeps the list honest by checking that
 no module builds a file response by itself instead of calling
@@ -25,7 +26,7 @@ from tests.pages.test_attestation_m1 import valid_data
 pytestmark = pytest.mark.django_db
 
 # A file name made by the server: letters, digits, dots, hyphens, underscores only.
-SERVER_MADE = re.compile(r'^attachment; filename="[A-Za-z0-9._-]+\.(pdf|png|jpg|csv)"$')
+SERVER_MADE = re.compile(r'^attachment; filename="[A-Za-z0-9._-]+\.(pdf|png|jpg|csv|zip)"$')
 # Uploaded under a name that would break a header or a path if it were reused.
 HOSTILE_NAME = '../../"évil";\r\nX-Injected: 1\u202egpj.pdf'
 
@@ -76,6 +77,8 @@ def _downloads(request, signed):
         ("attestation M1", auditeur, "post", reverse("auditeurs:attestation_m1_pdf"),
          valid_data()),
         ("export CSV", gestionnaire, "get", reverse("dossiers:centre_export"), None),
+        ("archive des données personnelles", auditeur, "get",
+         reverse("auditeurs:personal_data_archive"), None),
     ]
 
 
@@ -100,7 +103,7 @@ def test_every_download_is_a_server_named_attachment_never_sniffed_nor_stored(
         checked.append(label)
         client.logout()
 
-    assert len(checked) == 8
+    assert len(checked) == 9
 
 
 def test_no_view_builds_a_file_response_by_itself():
