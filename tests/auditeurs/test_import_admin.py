@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from auditeurs.models import AuditeurProfile, Role, User, ValidatedUE
-from tests.factories import UEFactory, ValidatedUEFactory
+from tests.factories import StaffFactory, UEFactory, ValidatedUEFactory
 
 AUDITEURS_CSV = (
     "numero_auditeur;nom;prenom;civilite;email;centre\n"
@@ -152,8 +152,7 @@ def test_other_roles_are_sent_to_the_admin_log_in(client, every_role, role, url_
 
 def test_staff_without_the_permissions_get_a_403(client, db):
     # Not a role of D3, but the admin's own rule: is_staff alone is not enough.
-    clerk = User.objects.create_user("anne.staff", password="x" * 12, is_staff=True,
-                                     role=Role.GESTIONNAIRE)
+    clerk = StaffFactory(username="anne.staff", is_staff=True, role=Role.GESTIONNAIRE)
     client.force_login(clerk)
 
     assert client.get(reverse(USER_IMPORT)).status_code == 403
