@@ -271,10 +271,16 @@ class DossierQuerySet(models.QuerySet):
         if user.role == Role.GESTIONNAIRE:
             # From the first signature on: a draft, even withdrawn, never reached
             # the centre (a signed dossier withdrawn later stays, for the history).
-            signed = Signature.objects.filter(dossier=models.OuterRef("pk"))
-            return self.filter(centre__in=user.centres.all()).exclude(
+            # Only the few withdrawn dossiers of the centres are looked up among the
+            # signatures: a correlated EXISTS under this OR made PostgreSQL hash the
+            # whole signature table at each page (benchmarks/load.py).
+            centres = user.centres.all()
+            signed_withdrawn = Signature.objects.filter(
+                dossier__centre__in=centres, dossier__state=State.RETIRE
+            ).values("dossier_id")
+            return self.filter(centre__in=centres).exclude(
                 state=State.BROUILLON
-            ).filter(~models.Q(state=State.RETIRE) | models.Exists(signed))
+            ).filter(~models.Q(state=State.RETIRE) | models.Q(pk__in=signed_withdrawn))
         if user.role == Role.AGENT_DNF:
             return self.filter(state__in=State.from_dnf())
         if user.role == Role.MEMBRE_JURY:

@@ -15,7 +15,6 @@ page with a message.
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
+from d3.pagination import KeyedPaginator
 from dossiers import exports, queue, review, staff_view, workflow
 from dossiers.downloads import attachment
 from dossiers.forms import DateInput, Radios
@@ -191,7 +191,7 @@ def _queue_form(request):
 def queue_page(request):
     form = _queue_form(request)
     filters = form.filters()
-    page = Paginator(queue.dossiers(request.user, filters), queue.PAGE_SIZE).get_page(
+    page = KeyedPaginator(queue.dossiers(request.user, filters), queue.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     counts = queue.counts(request.user, filters)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from d3.access import capability_required
+from d3.pagination import KeyedPaginator
 from dossiers.downloads import attachment
 from dossiers.models import Dossier
 from dossiers.workflow import TransitionError
@@ -65,7 +66,7 @@ def dossiers_page(request):
         centres=list(selectors.centres()),
     )
     filters = form.filters()
-    page = Paginator(
+    page = KeyedPaginator(
         selectors.transmitted_dossiers(request.user, filters), selectors.PAGE_SIZE
     ).get_page(request.GET.get("page"))
     counts = selectors.transmitted_counts(request.user, filters)
