@@ -538,6 +538,8 @@ class Signature(models.Model):
         verbose_name = "signature"
         ordering = ["signed_at", "pk"]
         get_latest_by = "signed_at"
+        # The nightly orphan files' job looks stored keys up (dossiers.orphans).
+        indexes = [models.Index(fields=["recapitulatif_key"], name="signature_recapitulatif")]
 
     def __str__(self):
         return f"Signature du {self.signed_at:%d/%m/%Y %H:%M}"

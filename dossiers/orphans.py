@@ -117,6 +117,7 @@ def _referenced(keys):
     referenced = set()
     for model, field in _references():
         referenced.update(
-            model.objects.filter(**{f"{field}__in": keys}).values_list(field, flat=True)
+            model.objects.filter(**{f"{field}__in": keys}).order_by()
+            .values_list(field, flat=True)
         )
     return referenced

@@ -5,7 +5,15 @@ from celery import shared_task
 from dossiers import orphans, retention
 
 
-@shared_task
+# Listing every stored file (800 000 at the Cnam's scale: 800 LIST requests on S3) and
+# checking them takes minutes, more than CELERY_TASK_TIME_LIMIT; under the broker's
+# visibility timeout (an hour) so that it is not handed to a second worker meanwhile.
+# Stopped anyway, it loses nothing: the next night starts again.
+ORPHANS_SOFT_TIME_LIMIT = 45 * 60
+ORPHANS_TIME_LIMIT = 50 * 60
+
+
+@shared_task(soft_time_limit=ORPHANS_SOFT_TIME_LIMIT, time_limit=ORPHANS_TIME_LIMIT)
 def remove_orphan_files():
     """Daily: delete stored files that no row references, once a day old (see
     :mod:`dossiers.orphans`); return the counts."""

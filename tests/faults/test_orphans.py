@@ -103,6 +103,11 @@ def test_the_task_runs_every_night(files, time_machine):
     entry = django_settings.CELERY_BEAT_SCHEDULE["files-remove-orphans"]
     assert entry["task"] == tasks.remove_orphan_files.name
     assert entry["schedule"] == crontab(hour=3, minute=15)
+    # Minutes at the Cnam's scale: more than the default limit, less than the broker's
+    # visibility timeout (an hour), after which a second worker would get it.
+    task = tasks.remove_orphan_files
+    assert django_settings.CELERY_TASK_TIME_LIMIT < task.soft_time_limit < task.time_limit
+    assert task.time_limit < 3600
     _, orphaned = files
     time_machine.move_to(timezone.now() + timedelta(days=2), tick=False)
 
