@@ -61,6 +61,16 @@ def test_another_address_is_not_held_back(client):
         assert statuses(client, 20, REMOTE_ADDR="192.0.2.77") == [200] * 20
 
 
+def test_an_ipv6_client_is_counted_by_its_64_network_as_allauth_does(client):
+    """One subscriber holds a whole /64: changing address within it dodges nothing."""
+    with time_machine.travel(START, tick=False):
+        answers = [client.post(VERIFICATION, UNKNOWN_CODE,
+                               REMOTE_ADDR=f"2001:db8:1:2::{n:x}").status_code
+                   for n in range(21)]
+        assert answers == [200] * 20 + [429]
+        assert statuses(client, 1, REMOTE_ADDR="2001:db8:1:3::1") == [200]
+
+
 def test_an_unreachable_cache_does_not_take_the_page_down(client, settings, caplog):
     # A closed port: every cache call fails at once.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
