@@ -351,3 +351,40 @@ def test_the_sweep_is_scheduled_and_the_worker_knows_the_tasks():
     assert entry["task"] == "dossiers.antivirus.scan_pending"
     assert entry["task"] in celery_app.tasks
     assert "dossiers.antivirus.scan_piece_file" in celery_app.tasks
+
+
+def test_an_upload_while_the_broker_is_down_is_kept_and_swept(
+    client, auditeur, draft, enabled, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    class BrokerDown:
+        def delay(self, *args, **kwargs):
+            raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(antivirus, "scan_piece_file", BrokerDown())
+    dossier, piece = draft
+    client.force_login(auditeur)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        piece_file = upload(client, dossier, piece, files.pdf_bytes())
+
+    # The upload is kept and waits; no scan was queued.
+    piece_file.refresh_from_db()
+    assert piece_file.scan_status == ScanStatus.EN_ATTENTE
+    assert default_storage.exists(piece_file.storage_key)
+    assert enabled.streams == []
+    with time_machine.travel(timezone.now() + LATER):
+        assert scan_pending() == 1
+    piece_file.refresh_from_db()
+    assert piece_file.scan_status == ScanStatus.SAIN
+
+
+@pytest.mark.parametrize("value", ["http://clamav:3310", "clamav:3310"])
+def test_a_clamav_url_of_another_kind_stops_start_up(tmp_path, value):
+    from tests.test_settings_env import setup_django
+
+    result = setup_django({"DJANGO_DEBUG": "true", "D3_CLAMAV_URL": value}, tmp_path)
+
+    assert result.returncode != 0
+    assert "D3_CLAMAV_URL n'est pas une URL valide (attendu : unix://, tcp://…)" in result.stderr
