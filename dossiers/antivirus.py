@@ -42,6 +42,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from d3.celery import publish
 from dossiers.models import Dossier, PieceFile, PieceStatus, ScanStatus, State
 
 logger = logging.getLogger(__name__)
@@ -146,9 +147,10 @@ def schedule_scan(piece_file):
 
 
 def _queue(piece_file_id):
+    # Broker down or frozen: the upload is not held (d3.celery.publish waits one broker
+    # timeout at most), the file stays en attente and the sweep scans it.
     try:
-        scan_piece_file.delay(piece_file_id)
-    # Broker down: the file stays en attente and the sweep scans it.
+        publish(scan_piece_file, (piece_file_id,))
     except Exception:
         logger.warning("Analyse antivirus du fichier %s non programmée : le balayage "
                        "périodique la fera.", piece_file_id, exc_info=True)
@@ -165,7 +167,15 @@ def scan(piece_file_id):
     ).first()
     if piece_file is None:
         return None
-    with default_storage.open(piece_file.storage_key, "rb") as stream:
+    try:
+        stream = default_storage.open(piece_file.storage_key, "rb")
+    except FileNotFoundError:
+        # A storage incident, not a verdict: the file stays unusable and the sweep
+        # goes on with the others.
+        logger.error("Fichier %s en attente d'analyse absent du stockage (%s).",
+                     piece_file.pk, piece_file.storage_key)
+        return None
+    with stream:
         verdict = scan_stream(stream)
     if verdict.infected:
         return _refuse(piece_file.pk, verdict.threat)
