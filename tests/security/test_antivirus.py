@@ -331,6 +331,26 @@ def test_the_sweep_leaves_a_fresh_upload_to_its_own_task(auditeur, draft, enable
     assert len(enabled.streams) == 1
 
 
+def test_a_waiting_file_missing_from_the_storage_does_not_stop_the_sweep(
+    auditeur, draft, enabled
+):
+    dossier, piece = draft
+    common = {"piece": piece, "content_type": "application/pdf", "size": 5,
+              "sha256": "0" * 64, "uploaded_by": auditeur,
+              "scan_status": ScanStatus.EN_ATTENTE}
+    lost = PieceFile.objects.create(storage_key="pieces/lost", original_name="a.pdf", **common)
+    there = PieceFile.objects.create(
+        storage_key=default_storage.save("pieces/z", ContentFile(b"%PDF-")),
+        original_name="b.pdf", **common)
+
+    with time_machine.travel(timezone.now() + LATER):
+        assert scan_pending() == 1
+
+    lost.refresh_from_db()
+    there.refresh_from_db()
+    assert (lost.scan_status, there.scan_status) == (ScanStatus.EN_ATTENTE, ScanStatus.SAIN)
+
+
 def test_turning_the_antivirus_off_releases_the_waiting_files(auditeur, draft, settings):
     dossier, piece = draft
     PieceFile.objects.create(
