@@ -3,15 +3,20 @@ per identifier; each refuses with a French answer, stores nothing, and opens aga
 the clock has moved on."""
 
 import datetime
+import threading
+import uuid
 from html import unescape
 
 import pytest
 import time_machine
+from django.conf import settings as settings_module
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
+from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from d3 import ratelimits
 from dossiers.models import Dossier, PieceFile, PieceStatus, State
 from tests.dossiers import files
 from tests.dossiers.factories import DossierFactory, PieceFactory
@@ -69,6 +74,34 @@ def test_an_ipv6_client_is_counted_by_its_64_network_as_allauth_does(client):
                    for n in range(21)]
         assert answers == [200] * 20 + [429]
         assert statuses(client, 1, REMOTE_ADDR="2001:db8:1:3::1") == [200]
+
+
+REDIS = settings_module.CELERY_BROKER_URL if settings_module.CELERY_BROKER_URL.startswith(
+    "redis") else None
+
+
+@pytest.mark.skipif(REDIS is None, reason="Redis requis (CI le fournit)")
+def test_on_redis_workers_share_one_exact_count(settings):
+    """Two workers hitting at once: 20 look-ups let through in all, never more."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": REDIS,
+                                   "KEY_PREFIX": f"test-rl-{uuid.uuid4().hex}"}}
+    start = threading.Barrier(2)
+    allowed = []
+
+    def worker():
+        start.wait()
+        allowed.extend(ratelimits.hit("verification", "198.51.100.5") for _ in range(15))
+
+    with time_machine.travel(START, tick=False):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert allowed.count(True) == 20
+    assert allowed.count(False) == 10
+    assert type(caches["default"]).__name__ == "RedisCache"
 
 
 def test_an_unreachable_cache_does_not_take_the_page_down(client, settings, caplog):
