@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 # request that queues many tasks (a session's courriers, the courriels of a new jury
 # date) waits for one broker timeout, not one per task.
 BROKER_PAUSE = 15.0  # seconds
+# time.time(), not monotonic: a clock jump only shortens or stretches one pause, and
+# the tests can move this clock.
 _broker_down_until = 0.0
 
 
@@ -30,13 +32,13 @@ def publish(task, args=(), kwargs=None):
     connection), and no attempt at all for ``BROKER_PAUSE`` after a failure.
     """
     global _broker_down_until
-    if time.monotonic() < _broker_down_until:
+    if time.time() < _broker_down_until:
         logger.info("Tâche %s non mise en file : broker injoignable il y a peu.", task.name)
         return False
     try:
         task.apply_async(args, kwargs, retry=False)
     except BrokerError:
-        _broker_down_until = time.monotonic() + BROKER_PAUSE
+        _broker_down_until = time.time() + BROKER_PAUSE
         logger.warning("Tâche %s non mise en file : broker injoignable ; la tâche "
                        "périodique la reprendra.", task.name, exc_info=True)
         return False
