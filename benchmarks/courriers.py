@@ -83,8 +83,11 @@ def setup_django(var_dir):
     call_command("migrate", verbosity=0)
 
 
-def build_session(count):
-    """A closed session of ``count`` decided dossiers, each with its courrier."""
+def build_session(count, first=0):
+    """A closed session of ``count`` decided dossiers, each with its courrier.
+
+    Auditeurs are numbered from ``first``: another call with the next numbers adds a
+    second session (same centre, diploma and staff) to the same database."""
     from django.utils import timezone
 
     from auditeurs.models import AuditeurProfile, Centre, Role, User
@@ -93,15 +96,16 @@ def build_session(count):
     from jury.models import Courrier, DdOutcome, Decision, JurySession
 
     now = timezone.now()
-    centre = Centre.objects.create(code="PAR", name="Cnam Paris",
-                                   service_email="scolarite@cnam.fr")
-    diplome = Diplome.objects.create(
-        code="LG02501A", title="Licence sciences, technologies, santé mention informatique",
-        family=Family.LICENCE, specialty="Informatique générale",
-    )
-    dnf = User.objects.create(username="agent.dnf", role=Role.AGENT_DNF)
-    president = User.objects.create(username="president.jury", first_name="Hélène",
-                                    last_name="Marchand", role=Role.MEMBRE_JURY)
+    centre, _ = Centre.objects.get_or_create(code="PAR", defaults={
+        "name": "Cnam Paris", "service_email": "scolarite@cnam.fr"})
+    diplome, _ = Diplome.objects.get_or_create(code="LG02501A", defaults={
+        "title": "Licence sciences, technologies, santé mention informatique",
+        "family": Family.LICENCE, "specialty": "Informatique générale",
+    })
+    dnf, _ = User.objects.get_or_create(username="agent.dnf",
+                                        defaults={"role": Role.AGENT_DNF})
+    president, _ = User.objects.get_or_create(username="president.jury", defaults={
+        "first_name": "Hélène", "last_name": "Marchand", "role": Role.MEMBRE_JURY})
     jury_date = timezone.localdate() - datetime.timedelta(days=40)
     session = JurySession.objects.create(date=jury_date, place="Cnam Paris", president=president,
                                          created_by=dnf, closed_at=now, closed_by=dnf)
@@ -110,7 +114,7 @@ def build_session(count):
         User(username=f"auditeur{n}.nom{n}.auditeur", first_name=f"Camille{n}",
              last_name=f"Lefèvre-Dubois{n}", email=f"auditeur{n}@example.org",
              role=Role.AUDITEUR)
-        for n in range(count)
+        for n in range(first, first + count)
     )
     AuditeurProfile.objects.bulk_create(
         AuditeurProfile(user=user, auditeur_number=f"PAR{100000 + n}", centre=centre,
@@ -119,7 +123,7 @@ def build_session(count):
                         address_line2="Bâtiment B, escalier 3" if n % 3 == 0 else "",
                         postal_code="75011", city="Paris", country="France",
                         completed_at=now)
-        for n, user in enumerate(auditeurs)
+        for n, user in enumerate(auditeurs, start=first)
     )
     kinds = [Kind.DD_AEP, Kind.DD, Kind.AEP_ANTICIPEE]
     dossiers = Dossier.objects.bulk_create(

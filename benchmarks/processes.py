@@ -56,6 +56,12 @@ def memory_mib(pid):
     return values
 
 
+def cpu_seconds(pid):
+    """User and system CPU time ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid):
     """The processes ``pid`` started (gunicorn's workers, a Celery pool's children)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
