@@ -210,10 +210,13 @@ class Worker:
             "--loglevel=INFO", "-n", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
             "--without-heartbeat", "--without-gossip", "--without-mingle",
         ]
+        # One log for all the worker's lives: this one is ready at the next "ready.".
+        lives = self.log().count(" ready.")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR,
                                             stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: "ready." in self.log() or self.process.poll() is not None,
+        wait_until(lambda: self.log().count(" ready.") > lives
+                   or self.process.poll() is not None,
                    "démarrage du worker", on_timeout=self.log)
         if self.process.poll() is not None:
             pytest.fail(f"Le worker s'est arrêté au démarrage :\n{self.log()}")
