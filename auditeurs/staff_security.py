@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.shortcuts import redirect
 
@@ -26,8 +26,8 @@ from auditeurs.models import Role, User
 
 # True once the account is known to have an active TOTP authenticator (at log-in,
 # or at the first request after its activation). Staff cannot remove theirs
-# (auditeurs.adapters.MFAAdapter); an administrator who deletes one in the admin
-# forces a new activation at the account's next log-in.
+# (auditeurs.adapters.MFAAdapter); when an administrator deletes one (a lost
+# phone), the account's sessions end and the next log-in asks for a new activation.
 SESSION_TOTP_KEY = "d3_staff_totp_active"
 # Unix time of the last request seen, to within ACTIVITY_STEP seconds.
 SESSION_ACTIVITY_KEY = "d3_last_activity"
@@ -81,7 +81,7 @@ def idle_seconds():
 @receiver(user_logged_in, dispatch_uid="d3_staff_session_at_log_in")
 def _remember_at_log_in(sender, request, user, **kwargs):
     # Django's login() sends this after the session key has changed, for every way
-    # in (allauth's form once every stage is passed, the admin, force_login).
+    # in (allauth's form once every stage is passed; force_login in tests).
     if request is None or not hasattr(request, "session"):
         return
     request.session[SESSION_ACTIVITY_KEY] = int(time.time())
@@ -99,9 +99,23 @@ def end_sessions_of_disabled_account(sender, instance, update_fields=None, **kwa
     """
     if instance.is_active or (update_fields is not None and "is_active" not in update_fields):
         return
+    end_sessions_of(instance)
+
+
+@receiver(post_delete, sender=Authenticator, dispatch_uid="d3_end_sessions_without_totp")
+def end_sessions_of_staff_without_totp(sender, instance, **kwargs):
+    """A staff TOTP authenticator deleted (by an administrator: staff cannot) ends the
+    account's sessions, which the session flag would otherwise keep open."""
+    if instance.type == Authenticator.Type.TOTP:
+        user = User.objects.filter(pk=instance.user_id).first()
+        if user is not None and user.role != Role.AUDITEUR:
+            end_sessions_of(user)
+
+
+def end_sessions_of(user):
     from allauth.usersessions.models import UserSession
 
-    for user_session in UserSession.objects.filter(user_id=instance.pk):
+    for user_session in UserSession.objects.filter(user_id=user.pk):
         user_session.end()
 
 

@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -179,6 +180,16 @@ def test_disabling_an_account_in_the_admin_ends_its_sessions(client, gestionnair
 
     gestionnaire.refresh_from_db()
     assert not gestionnaire.is_active
+    assert not Session.objects.filter(session_key=old_cookie).exists()
+    assert replay(old_cookie, CENTRE_HOME)["Location"].startswith(LOGIN)
+
+
+def test_deleting_a_staff_authenticator_ends_its_sessions(client, gestionnaire):
+    # A lost phone: an administrator deletes the TOTP; the open sessions must not
+    # carry on without it.
+    log_in_through_form(client, gestionnaire)
+    old_cookie = client.cookies[COOKIE].value
+    Authenticator.objects.get(user=gestionnaire, type=Authenticator.Type.TOTP).delete()
     assert not Session.objects.filter(session_key=old_cookie).exists()
     assert replay(old_cookie, CENTRE_HOME)["Location"].startswith(LOGIN)
 
