@@ -35,9 +35,10 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Courrier)
 class CourrierAdmin(ReadOnlyAdmin):
-    list_display = ["dossier", "session", "due_on", "status", "rendered_at", "sent_at"]
+    list_display = ["dossier", "session", "due_on", "status", "attempts", "rendered_at",
+                    "sent_at"]
     list_filter = ["status", "due_on", "sent_at"]
     search_fields = ["verification_code"]
     fields = ["dossier", "session", "due_on", "status", "verification_code", "storage_key",
-              "rendered_at", "sent_at", "last_error"]
+              "rendered_at", "sent_at", "attempts", "next_attempt_at", "last_error"]
     list_select_related = ["dossier__diplome", "session"]

@@ -292,3 +292,18 @@ def test_the_periodic_task_is_scheduled(settings):
     # The retries after a failure wait for it: 5 minutes, the first retry's delay.
     assert entry["schedule"] <= tasks.FIRST_RETRY_DELAY.total_seconds()
     assert tasks.send_due_courriers.name == entry["task"]
+
+
+@pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+def test_the_admin_shows_a_failing_courrier_s_attempts_and_error(courrier, client,
+                                                                 administrateur):
+    Courrier.objects.filter(pk=courrier.pk).update(
+        attempts=2, last_error="OSError: WeasyPrint indisponible",
+        next_attempt_at=datetime.datetime(2027, 2, 28, 10, 30, tzinfo=PARIS))
+    client.force_login(administrateur)
+
+    html = client.get(f"/admin/jury/courrier/{courrier.pk}/change/").content.decode()
+
+    assert "Tentatives échouées" in html
+    assert "OSError: WeasyPrint indisponible" in html
+    assert "28 février 2027 10:30" in html
