@@ -337,3 +337,27 @@ def test_loading_the_demo_again_keeps_a_second_factor_set_up_meanwhile(db):
     load_demo()
     assert totp_secret_of(user) == "NEWSECRETNEWSECRET234567"
     assert Authenticator.objects.filter(user=user).count() == 1
+
+
+def test_staff_confirm_a_sensitive_change_with_the_password_or_the_code(client, gestionnaire):
+    generate = reverse("mfa_generate_recovery_codes")
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC),
+                             tick=False) as clock:
+        log_in_through_form(client, gestionnaire)
+        clock.shift(datetime.timedelta(minutes=1))  # the next code
+        response = client.get(generate)
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+        html = client.get(response["Location"]).content.decode()
+        assert "Confirmer votre identité" in html
+        assert reverse("mfa_reauthenticate") in html  # the other way: the app's code
+
+        page = client.get(f"{reverse('mfa_reauthenticate')}?next={generate}")
+        html = page.content.decode()
+        assert '<label for="id_code">Code de l\'application d\'authentification</label>' in html
+        assert_no_inline_script_or_style(html)
+        response = client.post(f"{reverse('mfa_reauthenticate')}?next={generate}",
+                               {"code": current_totp_code(gestionnaire), "next": generate})
+        assert response["Location"] == generate
+        response = client.post(generate)
+        assert response["Location"] == reverse("mfa_view_recovery_codes")
+        assert len(client.get(response["Location"]).context["unused_codes"]) == 10
