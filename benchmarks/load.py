@@ -56,7 +56,7 @@ SECRET_KEY = "bench-only-not-a-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 BIG_TABLES = {
     "auditeurs_user", "auditeurs_auditeurprofile", "auditeurs_validatedue",
     "dossiers_dossier", "dossiers_piece", "dossiers_piecefile", "dossiers_event",
-    "dossiers_signature", "jury_decision", "jury_courrier", "django_session",
+    "dossiers_signature", "jury_decision", "jury_courrier",
 }
 
 

@@ -91,16 +91,24 @@ def search(queryset, query):
     A word may match a name (account or profile), the ENF identifier, the numéro
     d'auditeur, or be the dossier's reference.
     """
+    from auditeurs.models import AuditeurProfile, User
+
     for word in query.split():
-        condition = (
-            Q(auditeur__first_name__icontains=word)
-            | Q(auditeur__last_name__icontains=word)
-            | Q(auditeur__profile__birth_name__icontains=word)
-            | Q(auditeur__profile__usage_name__icontains=word)
-            | Q(auditeur__profile__first_names__icontains=word)
-            | Q(auditeur__username__icontains=word)
-            | Q(auditeur__profile__auditeur_number__icontains=word)
-        )
+        # Two subqueries, one per table, that PostgreSQL answers from the trigram
+        # indexes (auditeurs migration 0002) rather than joining every dossier of the
+        # list with its account and profile to test seven columns.
+        accounts = User.objects.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+        ).values("pk")
+        profiles = AuditeurProfile.objects.filter(
+            Q(birth_name__icontains=word)
+            | Q(usage_name__icontains=word)
+            | Q(first_names__icontains=word)
+            | Q(auditeur_number__icontains=word)
+        ).values("user_id")
+        condition = Q(auditeur__in=accounts) | Q(auditeur__in=profiles)
         reference = _REFERENCE.match(word)
         if reference:
             condition |= Q(created_at__year=int(reference[1]), pk=int(reference[2]))
