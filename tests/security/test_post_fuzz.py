@@ -29,7 +29,7 @@ from django.contrib.messages import constants, get_messages
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dossiers.models import Piece, PieceStatus
@@ -425,7 +425,10 @@ def check_post(client, endpoint, url, data):
     if endpoint.computes:
         assert fingerprint() == before, f"{url} only computes, yet saved something"
         return
-    if endpoint.accepted(response, messages):
+    accepted = endpoint.accepted(response, messages)
+    # --hypothesis-show-statistics tells how many examples got through.
+    event(f"{response.status_code} {'accepted' if accepted else 'refused'}")
+    if accepted:
         return
     assert fingerprint() == before, f"{url} refused the POST but changed rows"
     if endpoint.silent and endpoint.silent(response, messages):
