@@ -124,7 +124,13 @@ def test_redis_down_nobody_waits_and_every_courriel_goes_out_once_when_it_is_bac
     d3.celery._broker_down_until = 0.0
     frozen.append(sign(signing[-1]))
     frozen_publishes = list(publishing)
+    # The load balancer's probe says so, within its own bound, instead of hanging.
+    started = time.monotonic()
+    probe = Client().get(reverse("health"))
+    probe_seconds = time.monotonic() - started
     watchdog.cancel()
+    assert (probe.status_code, probe.json()["checks"]["broker"]) == (503, "erreur")
+    assert probe_seconds < settings.CELERY_BROKER_TIMEOUT + 1.5, probe_seconds
 
     # Every change is saved, nothing has gone out.
     assert all(Dossier.objects.get(pk=dossier.pk).state == State.DEPOSE
@@ -172,4 +178,5 @@ def test_redis_down_nobody_waits_and_every_courriel_goes_out_once_when_it_is_bac
               f"broker par requête : au plus {max(stopped_publishes):.3f} s Redis arrêté, "
               f"{frozen_publishes[0]:.2f} s Redis figé (CELERY_BROKER_TIMEOUT={timeout} s). "
               f"Requêtes : signature témoin {baseline:.2f} s, au plus {max(stopped):.2f} s "
-              f"(arrêté), {max(frozen):.2f} s (figé).")
+              f"(arrêté), {max(frozen):.2f} s (figé) ; /sante/ en 503 en {probe_seconds:.2f} s "
+              f"(figé).")
