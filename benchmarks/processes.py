@@ -127,15 +127,16 @@ def environment(database, redis_url, var_dir, **extra):
 def prepare_database(env):
     """Create and migrate the run's database, set Django up on it here, and empty it."""
     _ensure_database(env["DATABASE_URL"])
-    subprocess.run([str(PYTHON), "manage.py", "migrate", "--no-input", "-v", "0"],
-                   cwd=ROOT, env=env, check=True)
     os.environ.update(env)
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)
+    # Content types and permissions come back when first needed; recreating them all
+    # here would only slow the run down.
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
 
 
 class Service:

@@ -9,8 +9,10 @@ Each part is a function returning the Markdown of its section. In
 every other one (figures measured another day, text written by hand), so that parts
 can be run one at a time. A section not in the file yet is added at its end.
 
-To add a part (upload memory, courriel throughput…): write a function
-``part(args) -> str`` and put it in :data:`PARTS`.
+To add a part: write a function ``part(args) -> str`` and put it in :data:`PARTS`.
+The memory and job parts (``upload``, ``courriers_worker``, ``courriels``) run their
+script in a process of its own, on the database ``BENCH_JOBS_DATABASE_URL``
+(``benchmarks/processes.py``), which they empty first.
 """
 
 import argparse
@@ -46,10 +48,32 @@ def courriers_part(args):
     )
 
 
+def _script_part(module_name, script):
+    """A part run as its own process (it sets Django up on its own database), its
+    figures read from the JSON line it prints, its section made by its ``markdown``."""
+
+    def part(args):
+        import importlib
+
+        from benchmarks import processes
+
+        return importlib.import_module(f"benchmarks.{module_name}").markdown(
+            processes.run_script(script))
+
+    return part
+
+
 # name -> (function, what it measures). Order: the order of a full run.
 PARTS = {
     "load": (load_part, "pages sous 8 sessions simultanées, contre une page de référence"),
     "courriers": (courriers_part, "rendu des courriers d'une session de 500 dossiers"),
+    "upload": (_script_part("upload_memory", "upload_memory.py"),
+               "mémoire du serveur web pendant des dépôts de 10 Mo"),
+    "courriers_worker": (_script_part("courriers_scale", "courriers_scale.py"),
+                         "courriers de sessions de 500 dossiers par un worker Celery, "
+                         "sa mémoire sur 1 000 courriers"),
+    "courriels": (_script_part("courriels_throughput", "courriels_throughput.py"),
+                  "1 000 courriels envoyés par deux workers"),
 }
 
 
