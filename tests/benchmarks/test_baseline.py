@@ -34,3 +34,16 @@ def test_the_baseline_is_one_short_page_with_one_query(bench_urls, client, centr
     assert response.status_code == 200
     assert "Premier centre : Cnam Paris." in response.content.decode()
     assert len(queries) == 1
+
+
+@pytest.mark.parametrize(("bench", "login_limit"), [("", "30/m/ip"), ("true", "1000000/m/ip")])
+def test_only_the_bench_lifts_the_log_in_limit_per_address(tmp_path, bench, login_limit):
+    from tests.test_settings_env import run
+
+    script = ("import django; django.setup(); from django.conf import settings as s; "
+              "print(s.D3_BENCH, s.ACCOUNT_RATE_LIMITS['login'], "
+              "s.ACCOUNT_RATE_LIMITS['login_failed'])")
+    result = run(["-c", script], {"DJANGO_DEBUG": "true", "D3_BENCH": bench}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    # The failed log-in limits stay whatever the mode.
+    assert result.stdout.split() == [str(bool(bench)), login_limit, "10/m/ip,5/5m/key"]
