@@ -314,12 +314,29 @@ def lock_dossier(queryset, dossier_id):
     version of the dossier row but the joined rows of the first read, so a joined
     owner would still be the one (or the nobody) from before the other transaction,
     while ``owner_id`` is already the new one. Read through ``owner_id``, it is right.
+
+    The same goes for a subquery of ``queryset``: after the wait, the new version of the
+    row is checked against the subquery's rows of the first read. The gestionnaire's
+    scope ("withdrawn, if signed": the signatures of the withdrawn dossiers) thus lost
+    a dossier the auditeur withdrew while a gestionnaire was waiting to take it: a 404
+    instead of "Ce dossier a été retiré…". So when the scoped lock finds nothing, the
+    row is locked by its id and the scope asked again by a new statement, which sees
+    what the other transaction committed; the usual path costs no extra query.
     """
-    return (
-        queryset.select_for_update(of=("self",))
-        .select_related("auditeur", "diplome", "centre")
-        .get(pk=dossier_id)
-    )
+    def locked(rows):
+        return (
+            rows.select_for_update(of=("self",))
+            .select_related("auditeur", "diplome", "centre")
+            .get(pk=dossier_id)
+        )
+
+    try:
+        return locked(queryset)
+    except Dossier.DoesNotExist:
+        dossier = locked(Dossier.objects.all())
+        if not queryset.filter(pk=dossier_id).exists():
+            raise
+        return dossier
 
 
 def _transition(dossier_id, action, *, actor, queryset=None, comment="",

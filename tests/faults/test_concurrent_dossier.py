@@ -7,16 +7,18 @@ per transition that sends it, and there is at most one signature per round.
 """
 
 import threading
+import time
 from collections import Counter
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
 from d3.courriels.models import Courriel
-from dossiers import signing
+from dossiers import signing, workflow
 from dossiers.models import Dossier, Event, Signature, State
 from dossiers.workflow import TRANSITIONS
 from tests.concurrency import requires_postgresql, run_in_threads
@@ -110,9 +112,11 @@ def test_twenty_simultaneous_requests_leave_one_consistent_history(
     assert errors == []
     statuses = Counter(outcomes)
     # Refusals are pages with a message (200) or redirects with one (302); a dossier
-    # still a draft does not exist for the centre (404), never anything else.
+    # still a draft does not exist for the centre (404). Once signed, it always exists
+    # for the centre: withdrawn while a take waited for the lock, it is refused with
+    # "Ce dossier a été retiré…", never a 404.
     allowed = {("sign", 200), ("sign", 302), ("withdraw", 302), ("take", 302)}
-    if initial == State.BROUILLON:
+    if initial == State.BROUILLON and not signatures_ahead:
         allowed.add(("take", 404))
     assert set(statuses) <= allowed, statuses
 
@@ -138,3 +142,68 @@ def test_twenty_simultaneous_requests_leave_one_consistent_history(
 
 def _stored(area):
     return default_storage.listdir(area)[1] if default_storage.exists(area) else []
+
+
+def test_a_take_waiting_for_the_lock_while_the_auditeur_withdraws_gets_the_refusal(
+        auditeur, gestionnaire, monkeypatch):
+    """The take reaches the lock while the withdrawal holds it: once the withdrawal has
+    committed, the take is refused with its message, the dossier still the centre's."""
+    dossier = DossierFactory(auditeur=auditeur, depose=True, signable=True)
+    holding, release = threading.Event(), threading.Event()
+    queue_to_auditeur = workflow._queue_to_auditeur
+
+    def hold_the_lock(*args, **kwargs):
+        holding.set()
+        release.wait(timeout=30)
+        return queue_to_auditeur(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "_queue_to_auditeur", hold_the_lock)
+
+    outcomes = {}
+
+    def withdraw():
+        try:
+            workflow.withdraw(dossier.pk, user=auditeur)
+            outcomes["withdraw"] = "retiré"
+        finally:
+            connections.close_all()
+
+    def take():
+        holding.wait(timeout=30)
+        try:
+            workflow.take(dossier.pk, user=gestionnaire)
+            outcomes["take"] = "pris"
+        except (workflow.TransitionError, Dossier.DoesNotExist) as refusal:
+            outcomes["take"] = getattr(refusal, "message", refusal)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=withdraw), threading.Thread(target=take)]
+    for thread in threads:
+        thread.start()
+    _wait_for_a_lock_wait()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert outcomes == {
+        "withdraw": "retiré",
+        "take": "Ce dossier a été retiré par l'auditeur : il n'y a plus rien à contrôler.",
+    }
+    assert Dossier.objects.get(pk=dossier.pk).state == State.RETIRE
+
+
+def _wait_for_a_lock_wait(timeout=20):
+    """Until a backend of this database waits for a row lock (the take, behind the
+    withdrawal); PostgreSQL says so in pg_stat_activity."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("aucune requête n'attend le verrou du dossier")
