@@ -17,11 +17,11 @@ from django.test import Client
 from django.urls import reverse
 
 from d3.courriels.models import Courriel
-from dossiers.models import Dossier, Event, Piece, PieceFile, PieceStatus, Signature, State
+from dossiers.models import Dossier, Event, Piece, PieceFile, PieceStatus, Signature
 from jury.models import Courrier, JurySession
 from tests.concurrency import requires_postgresql
 from tests.dossiers import files
-from tests.dossiers.factories import DossierFactory, PieceFactory
+from tests.dossiers.factories import DossierFactory, PieceFactory, review_snapshot
 from tests.factories import PASSWORD, PieceTypeFactory
 from tests.faults.database import FAILURES, database_fails
 from tests.jury.factories import JurySessionFactory, SessionDossierFactory
@@ -51,16 +51,10 @@ def assert_error_page(response):
 def snapshot(dossier):
     """Everything of the dossier a failed request must leave as it was."""
     dossier = Dossier.objects.get(pk=dossier.pk)
-    return {
-        "state": dossier.state,
-        "owner": dossier.owner_id,
-        "state_changed_at": dossier.state_changed_at,
+    return review_snapshot(dossier) | {
         "updated_at": dossier.updated_at,
-        "correction_round": dossier.correction_round,
         "transmitted_at": dossier.transmitted_at,
-        "pieces": list(dossier.pieces.order_by("pk").values_list("pk", "status", "comment")),
         "files": list(PieceFile.objects.filter(piece__dossier=dossier).values_list("pk")),
-        "events": list(Event.objects.filter(dossier=dossier).values_list("pk", "action")),
         "signatures": list(Signature.objects.filter(dossier=dossier).values_list("pk")),
     }
 
