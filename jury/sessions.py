@@ -38,6 +38,9 @@ __all__ = [
 
 CLOSED = "Cette session de jury est close : elle ne peut plus être modifiée."
 MAX_PLACE_LENGTH = 200
+# A session is planned at most this many years ahead: a date typed wrong (9999…) would
+# otherwise be saved, and its courriers' date (a month later) could not be computed.
+MAX_YEARS_AHEAD = 5
 _EDITABLE = frozenset({"date", "place", "diplomes", "president", "members"})
 
 
@@ -132,6 +135,9 @@ def _clean_fields(fields):
     date = fields.get("date")
     if date is None:
         errors["date"] = "Indiquez la date du jury."
+    elif date.year > timezone.localdate().year + MAX_YEARS_AHEAD:
+        errors["date"] = (f"La date du jury ne peut pas être plus de {MAX_YEARS_AHEAD} ans "
+                          "après aujourd'hui : vérifiez l'année.")
     place = (fields.get("place") or "").strip()
     if not place:
         errors["place"] = "Indiquez le lieu du jury."

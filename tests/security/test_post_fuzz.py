@@ -213,7 +213,7 @@ def session_fields(cast, kwargs):
     diplome = DiplomeFactory()
     return {
         "date": [(datetime.date.today() + datetime.timedelta(days=30)).isoformat(),
-                 "2001-01-01"],
+                 "2001-01-01", "9999-12-20"],
         "place": ["Cnam Paris, salle 1"],
         "president": [cast["membre_jury"].pk, cast["auditeur"].pk],
         "members": [cast["membre_jury"].pk, cast["outsider_jury"].pk],
@@ -473,6 +473,23 @@ def test_an_empty_post_is_answered_like_any_other(client, cast, url_name):
     if cast[endpoint.member] is not None:
         client.force_login(cast[endpoint.member])
     check_post(client, endpoint, url, {})
+
+
+@pytest.mark.parametrize("url_name", ["jury:dnf_session_create", "jury:dnf_session_edit"])
+def test_a_session_dated_in_year_9999_is_refused(client, cast, url_name):
+    """Found by the generated posts: a session of December 9999 was saved, and its
+    closing page failed (no month after it to send the courriers in)."""
+    kwargs = {} if url_name.endswith("create") else sweep.session_kwargs(cast)
+    fields = {name: plausible[0] for name, plausible in session_fields(cast, kwargs).items()}
+    client.force_login(cast["agent_dnf"])
+    before = fingerprint()
+
+    response = client.post(reverse(url_name, kwargs=kwargs), {**fields, "date": "9999-12-20"})
+
+    assert response.status_code == 200
+    assert "La date du jury ne peut pas être plus de 5 ans après aujourd&#x27;hui" in (
+        response.content.decode())
+    assert fingerprint() == before
 
 
 # --- Every POST endpoint is here ----------------------------------------------------------
