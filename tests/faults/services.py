@@ -179,7 +179,8 @@ class SmtpSink:
 
 
 class Worker:
-    """``celery worker`` (solo pool) in its own process, on the test's Redis and database.
+    """``celery worker`` in its own process, on the test's Redis and database: the solo
+    pool (one process, killed whole) or production's prefork pool (one child).
 
     Its settings are ``tests.faults.worker_settings``: the test settings, with real SMTP
     to the sink and the short leases given in ``env``.
@@ -191,7 +192,7 @@ class Worker:
         self.env = env
         self.process = None
 
-    def start(self, **extra_env):
+    def start(self, pool="solo", **extra_env):
         from django.conf import settings
 
         database = settings.DATABASES["default"]
@@ -206,8 +207,8 @@ class Worker:
             **extra_env,
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "d3", "worker", "--pool=solo",
-            "--loglevel=INFO", "-n", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
+            sys.executable, "-m", "celery", "-A", "d3", "worker", f"--pool={pool}",
+            "--concurrency=1", "--loglevel=INFO", "-n", f"faults-{os.getpid()}-{time.monotonic_ns()}@%h",
             "--without-heartbeat", "--without-gossip", "--without-mingle",
         ]
         # One log for all the worker's lives: this one is ready at the next "ready.".
@@ -220,6 +221,13 @@ class Worker:
                    "démarrage du worker", on_timeout=self.log)
         if self.process.poll() is not None:
             pytest.fail(f"Le worker s'est arrêté au démarrage :\n{self.log()}")
+
+    def kill_child(self):
+        """SIGKILL to the prefork pool's child, as the kernel's OOM killer would."""
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)],
+                                  capture_output=True, text=True).stdout.split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), signal.SIGKILL)
 
     def kill(self):
         """SIGKILL: no warm shutdown, no acknowledgement, no clean-up."""

@@ -67,6 +67,35 @@ def test_a_worker_killed_while_the_mail_server_receives_the_courriel(worker, smt
     assert (sent.attempts, sent.claimed_until, sent.claim_token) == (1, None, "")
 
 
+def test_a_prefork_child_killed_while_the_mail_server_receives_the_courriel(worker,
+                                                                           smtp_sink):
+    """Production's pool: the parent sees its child die and gives the task back to the
+    broker (CELERY_TASK_REJECT_ON_WORKER_LOST); the new child gets it at once, finds the
+    dead child's lease running and leaves the courriel to the sweep."""
+    courriel = CourrielFactory()
+    worker.start(pool="prefork")
+    smtp_sink.stalling.set()
+    deliver.delay(courriel.pk)
+    assert smtp_sink.stalled.wait(30), worker.log()
+
+    worker.kill_child()
+    smtp_sink.stalling.clear()
+    wait_until(lambda: worker.succeeded(deliver.name) == 1, "tâche rendue puis reprise",
+               on_timeout=worker.log)
+    assert "WorkerLostError" in worker.log()
+    killed = Courriel.objects.get(pk=courriel.pk)
+    assert (killed.status, killed.sent_at) == (Status.PENDING, None)
+    assert smtp_sink.message_ids() == []
+
+    wait_for_lease_to_lapse(killed.claimed_until)
+    run_sweep(worker, resend_pending)
+    wait_until(lambda: Courriel.objects.get(pk=courriel.pk).status == Status.SENT,
+               "courriel envoyé après le bail", on_timeout=worker.log)
+    run_sweep(worker, resend_pending)
+
+    assert smtp_sink.message_ids() == [f"<courriel-{courriel.pk}@localhost>"]
+
+
 def test_a_worker_killed_while_rendering_a_courrier(worker, smtp_sink, settings, tmp_path):
     session = JurySessionFactory(closed=True,
                                  date=timezone.localdate() - datetime.timedelta(days=40))
