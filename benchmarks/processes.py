@@ -144,14 +144,20 @@ class Service:
 
     def __init__(self, command, env, log_path, ready=None):
         self.log_path = Path(log_path)
+        self.ready = ready
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        if ready:
-            _wait(lambda: ready(self) or self.process.poll() is not None,
-                  f"{command[0]}", 120)
+
+    def wait_ready(self):
+        """Until ``ready(self)`` is true (a line in the log…); returns self."""
+        if self.ready:
+            _wait(lambda: self.ready(self) or self.process.poll() is not None,
+                  f"{self.process.args[0]}", 120)
             if self.process.poll() is not None:
-                raise RuntimeError(f"{command[0]} s'est arrêté au démarrage :\n{self.log()}")
+                raise RuntimeError(f"{self.process.args[0]} s'est arrêté au démarrage :\n"
+                                   f"{self.log()}")
+        return self
 
     @property
     def pid(self):
@@ -172,7 +178,8 @@ class Service:
 
 
 def celery_worker(env, log_path, name, concurrency=1):
-    """``celery -A d3 worker`` with the production pool (prefork), ready to take tasks."""
+    """``celery -A d3 worker`` with the production pool (prefork), starting: its
+    ``wait_ready()`` returns once it takes tasks."""
     return Service(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "d3", "worker", "--concurrency",
          str(concurrency), "--loglevel", "INFO", "-n", f"{name}@%h", "--without-gossip",
@@ -273,8 +280,40 @@ class SmtpSink:
 # --- What a script prints, what the orchestrator reads --------------------------------
 
 
+def machine_load():
+    """The load average (1 min) and the cores: the benchmarks ran on a shared machine."""
+    return {"load_1min": round(os.getloadavg()[0], 1), "cores": os.cpu_count()}
+
+
+def load_sentence(results):
+    load = results.get("machine_load") or {}
+    return (f"Machine : {load.get('cores', '?')} cœurs, charge moyenne de "
+            f"{str(load.get('load_1min', '?')).replace('.', ',')} à la fin de la mesure "
+            "(d'autres suites de tests tournaient).")
+
+
 def print_results(results):
     print(JSON_PREFIX + json.dumps(results, ensure_ascii=False), flush=True)
+
+
+def report(results, check):
+    """Print the figures; with ``check``, exit with status 1 if a budget was missed."""
+    print_results(results)
+    if check and not results["met"]:
+        sys.exit(1)
+
+
+@contextmanager
+def mail_run(prefix, **settings):
+    """A run whose Celery workers send courriels to a :class:`SmtpSink`: its own folder,
+    Redis and database (emptied), and the list its services go in to be stopped.
+    Yields ``(env, sink, running, var_dir)``."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as var_dir, redis_server() as redis_url, \
+            SmtpSink() as sink, services() as running:
+        env = environment(database_url(), redis_url, var_dir, EMAIL_HOST="127.0.0.1",
+                          EMAIL_PORT=sink.port, **settings)
+        prepare_database(env)
+        yield env, sink, running, Path(var_dir)
 
 
 def run_script(script, *args):

@@ -161,6 +161,7 @@ def run(*, uploads=5, megabytes=10.0, log=print):
         "peak_increase_mib": round(increase, 1),
         "seconds_per_upload": round(sum(seconds) / len(seconds), 2),
         "budget_mib": BUDGET_MIB, "met": increase < BUDGET_MIB,
+        "machine_load": processes.machine_load(),
     }
 
 
@@ -193,7 +194,21 @@ def markdown(results):
         "",
         f"Hausse du pic : **{_number(results['peak_increase_mib'])} Mio** (objectif : moins de "
         f"{results['budget_mib']} Mio) : objectif "
-        f"{'atteint' if results['met'] else '**manqué**'}.",
+        f"{'atteint' if results['met'] else '**manqué**'}. "
+        + processes.load_sentence(results),
+        "",
+        "Ce qui tient la mémoire basse : au-delà de 2 Mo (`FILE_UPLOAD_MAX_MEMORY_SIZE`), le "
+        "gestionnaire d'envoi écrit le fichier sur disque par morceaux de 64 Ko ; le contrôle "
+        "le relit par morceaux (taille, empreinte SHA-256, en-tête) ; pypdf reçoit le fichier "
+        "ouvert et n'en lit que ce qu'il analyse (table des références, arbre des pages) ; "
+        "le stockage déplace le fichier temporaire au lieu de le copier.",
+        "",
+        "Trouvé et corrigé par cette mesure : pypdf recevait le chemin du fichier, et dans "
+        "ce cas le lit d'abord en entier en mémoire. Le pic montait alors de **33,9 Mio** "
+        "sur cinq dépôts de 10 Mio (objectif manqué), la mémoire résidente restant 20 Mio "
+        "plus haut après les dépôts ; depuis que `dossiers/uploads.py` lui donne le fichier "
+        "ouvert, la hausse est de 4 Mio environ. `tests/dossiers/test_upload_memory.py` "
+        "vérifie que le contrôle d'un PDF de 8 Mo n'alloue pas plus de 1 Mio.",
         "",
     ])
 
@@ -207,9 +222,7 @@ def main(argv=None):
                         help=f"code de sortie 1 si le pic augmente de {BUDGET_MIB} Mio ou plus")
     args = parser.parse_args(argv)
     results = run(uploads=args.uploads, megabytes=args.megabytes)
-    processes.print_results(results)
-    if args.check and not results["met"]:
-        sys.exit(1)
+    processes.report(results, args.check)
 
 
 if __name__ == "__main__":
