@@ -118,7 +118,7 @@ def markdown(results):
         "Commande : `.venv/bin/python benchmarks/run.py courriels` (ou "
         "`benchmarks/courriels_throughput.py --check`).",
         "",
-        f"Méthode : sur PostgreSQL et un Redis lancé pour la mesure, "
+        f"Méthode : {processes.ON_ITS_OWN}, "
         f"{_number(results['courriels'], 0)} accusés de réception sont écrits dans l'outbox "
         "par `queue_courriel`, dans une transaction, comme le fait le code métier ; à la "
         "validation, une tâche `deliver` chacun. Deux workers Celery (deux processus "

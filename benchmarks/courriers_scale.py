@@ -114,7 +114,7 @@ def markdown(results):
         "Commande : `.venv/bin/python benchmarks/run.py courriers_worker` (ou "
         "`benchmarks/courriers_scale.py --check`).",
         "",
-        f"Méthode : sur PostgreSQL et un Redis lancé pour la mesure, "
+        f"Méthode : {processes.ON_ITS_OWN}, "
         f"{len(results['sessions'])} session(s) close(s) de {results['session_size']} "
         "dossiers décidés (toutes les natures de demande et tous les types de décision, "
         "comme `benchmarks/courriers.py`), soit "
@@ -144,7 +144,10 @@ def markdown(results):
         + " ; ".join(f"{count} : {_number(rss)}" for count, rss in samples) + " (Mio) |",
         "",
         f"Débit : {_number(first['per_second'])} courriers/s pour une session de "
-        f"{first['letters']} dossiers, en temps réel sur une machine partagée. Mémoire : "
+        f"{first['letters']} dossiers, en temps réel sur une machine partagée ; "
+        f"{_number(1000 / first['per_cpu_second'], 0)} ms de CPU du worker par courrier, soit "
+        f"{_number(first['letters'] / first['per_cpu_second'], 0)} s de calcul pour la "
+        "session (un worker de production a deux processus). Mémoire : "
         f"hausse de **{_number(results['growth_after_first_mib'])} Mio** après les "
         f"{results['every']} premiers courriers (objectif : moins de {results['budget_mib']} "
         f"Mio) : objectif {'atteint' if results['met'] else '**manqué**'}. "
@@ -154,7 +157,8 @@ def markdown(results):
         "seconde de CPU du processus du worker est la mesure stable. Il comprend, pour chaque "
         "courrier, le rendu (mesuré seul par `benchmarks/courriers.py`, plus haut), le "
         "stockage du PDF, le passage "
-        "d'état avec son événement, le courriel et son envoi SMTP avec le PDF joint.",
+        "d'état avec son événement, le courriel et son envoi SMTP avec le PDF joint ; un "
+        "profil de `deliver_courrier` en attribue environ 80 % au rendu par WeasyPrint.",
         "",
         "Pas de fuite : la configuration de polices de WeasyPrint et la feuille de style du "
         "courrier sont créées une fois par processus et réutilisées (`d3/pdf.py`) ; en "

@@ -280,6 +280,12 @@ class SmtpSink:
 # --- What a script prints, what the orchestrator reads --------------------------------
 
 
+# How each section says where it ran.
+ON_ITS_OWN = ("sur une base PostgreSQL propre à ces mesures (`BENCH_JOBS_DATABASE_URL`, par "
+              "défaut `d3_bench_jobs`, vidée au début ; jamais `d3_bench`) et un Redis lancé "
+              "pour la mesure")
+
+
 def machine_load():
     """The load average (1 min) and the cores: the benchmarks ran on a shared machine."""
     return {"load_1min": round(os.getloadavg()[0], 1), "cores": os.cpu_count()}

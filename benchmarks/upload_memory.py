@@ -174,7 +174,7 @@ def markdown(results):
         "`benchmarks/upload_memory.py --check`).",
         "",
         "Méthode : gunicorn sert D3 en réglages de production avec un seul processus "
-        "synchrone, sur PostgreSQL et un Redis lancé pour la mesure. Une auditrice connectée "
+        f"synchrone, {processes.ON_ITS_OWN}. Une auditrice connectée "
         "dépose, par de vraies requêtes multipart (jeton CSRF compris) sur l'étape « Pièces » "
         "de son brouillon, d'abord un petit PDF (échauffement : imports, caches, connexion), "
         f"puis {results['uploads']} PDF valides de {_number(mo, 2)} Mio (une page, une image "
