@@ -66,3 +66,12 @@ def test_the_load_benchmark_database_is_never_emptied(monkeypatch):
     monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
     with pytest.raises(SystemExit, match="Base d3_bench refusée"):
         processes.database_url()
+
+
+def test_check_exits_with_an_error_only_when_a_budget_is_missed(capsys):
+    processes.report({"met": True}, check=True)
+    processes.report({"met": False}, check=False)
+    with pytest.raises(SystemExit) as exited:
+        processes.report({"met": False}, check=True)
+    assert exited.value.code == 1
+    assert capsys.readouterr().out.count(processes.JSON_PREFIX) == 3
