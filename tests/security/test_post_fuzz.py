@@ -81,6 +81,7 @@ values = st.one_of(scalars, st.lists(scalars, min_size=2, max_size=3))
 
 _names = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=60)
 uploads = st.one_of(
+    st.builds(lambda: files.upload(files.pdf_bytes(), "piece.pdf")),
     values,
     st.builds(
         lambda name, content, content_type: SimpleUploadedFile(name or "_", content,
@@ -110,19 +111,41 @@ def _csv(header):
     )
 
 
-def payloads(fields):
-    """Dictionaries of the form's fields (each maybe missing) and of a few others.
+def _plausible(plausible):
+    if isinstance(plausible, st.SearchStrategy):
+        return plausible
+    return st.one_of(st.sampled_from(plausible), values)
 
-    ``fields``: name → plausible values, or a strategy of its own (a file).
+
+@st.composite
+def _one_or_two_odd(draw, fields):
+    """The first plausible value of every field (a valid form), then one or two fields
+    replaced by an odd value or left out: odd input that gets past the other checks."""
+    data = {}
+    for name, plausible in fields.items():
+        data[name] = (draw(plausible) if isinstance(plausible, st.SearchStrategy)
+                      else plausible[0])
+    if not fields:
+        return data
+    for name in draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=2)):
+        if draw(st.booleans()):
+            data[name] = draw(values)
+        else:
+            data.pop(name, None)
+    return data
+
+
+def payloads(fields):
+    """Dictionaries of the form's fields and of a few others: either each field maybe
+    missing, plausible or odd; or a valid form with one or two fields made odd.
+
+    ``fields``: name → plausible values, the first making a valid form (or a strategy
+    of its own: a file).
     """
-    optional = {
-        name: (plausible if isinstance(plausible, st.SearchStrategy)
-               else st.one_of(st.sampled_from(plausible), values))
-        for name, plausible in fields.items()
-    }
+    optional = {name: _plausible(plausible) for name, plausible in fields.items()}
     for name in ("state", "owner", "id", "csrfmiddlewaretoken"):
         optional.setdefault(name, values)
-    return st.fixed_dictionaries({}, optional=optional)
+    return st.one_of(st.fixed_dictionaries({}, optional=optional), _one_or_two_odd(fields))
 
 
 # --- Endpoints ----------------------------------------------------------------------------
@@ -164,7 +187,7 @@ def period_fields(cast, kwargs):
         "periode-position": ["Développeur"],
         "periode-start": ["2015-01-01", "2030-01-01"],
         "periode-end": ["2015-12-31", ""],
-        "periode-ongoing": ["on"],
+        "periode-ongoing": ["", "on"],
         "periode-working_time": ["100", "50", "0", "101"],
         "periode-kind": ["employment", "internship", "volunteering"],
         "periode-in_specialty": ["on"],
@@ -244,7 +267,7 @@ def decision_fields(cast, kwargs):
 
 def verdict_fields(cast, kwargs):
     prefix = f"piece-{kwargs['piece_id']}"
-    return {f"{prefix}-status": [s.value for s in PieceStatus],
+    return {f"{prefix}-status": ["conforme", *(s.value for s in PieceStatus)],
             f"{prefix}-comment": ["Illisible.", ""]}
 
 
@@ -323,7 +346,7 @@ ENDPOINTS = {
     # Starting a request and the draft.
     "dossiers:start_kind": Endpoint(
         "auditeur",
-        fields_of({"kind": ["dd", "aep_anticipee", "dd_aep", "autre"],
+        fields_of({"kind": ["aep_anticipee", "dd", "dd_aep", "autre"],
                    "formation_continue": ["oui", "non"]}),
         sweep.start_kind_kwargs, fresh=True),
     "dossiers:edit_prerequisite": Endpoint(
@@ -413,7 +436,8 @@ def _page_text(response):
 
 
 def check_post(client, endpoint, url, data):
-    """Post ``data``; check the answer and that a refusal changed nothing."""
+    """Post ``data``; check the answer and that a refusal changed nothing. Returns
+    what happened, in words (``--hypothesis-show-statistics`` counts them)."""
     cache.clear()  # the rate limits start afresh: each example is a first try
     before = fingerprint()
     response = read_to_the_end(client.post(url, data))
@@ -424,20 +448,18 @@ def check_post(client, endpoint, url, data):
         assert english not in said, (url, english)
     if endpoint.computes:
         assert fingerprint() == before, f"{url} only computes, yet saved something"
-        return
-    accepted = endpoint.accepted(response, messages)
-    # --hypothesis-show-statistics tells how many examples got through.
-    event(f"{response.status_code} {'accepted' if accepted else 'refused'}")
-    if accepted:
-        return
+        return f"{response.status_code} computed"
+    if endpoint.accepted(response, messages):
+        return f"{response.status_code} accepted"
     assert fingerprint() == before, f"{url} refused the POST but changed rows"
     if endpoint.silent and endpoint.silent(response, messages):
-        return
+        return f"{response.status_code} nothing to do"
     if response.status_code == 302:
         assert messages, f"{url} refused the POST without saying why"
     elif response.status_code in (200, 400):
         assert messages or any(mark in said for mark in ERROR_MARKS), (
             f"{url} refused the POST without showing an error")
+    return f"{response.status_code} refused"
 
 
 @pytest.mark.parametrize("url_name", sorted(ENDPOINTS))
@@ -459,7 +481,7 @@ def test_generated_posts_are_answered_in_french_and_refusals_change_nothing(
         client.logout()
         if user is not None:
             client.force_login(user)
-        check_post(client, endpoint, url, payload)
+        event(check_post(client, endpoint, url, payload))
 
     post_generated()
 
