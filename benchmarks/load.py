@@ -253,8 +253,12 @@ def _check(port, scenario, spec):
     content = response.read().decode(errors="replace")
     connection.close()
     if response.status != scenario.expected:
+        location = response.getheader("Location") or ""
+        hint = (" ; données d'une version antérieure du générateur ? relancez "
+                "manage.py generate_scale_data --reset sur la base du banc"
+                if location.startswith("/compte/") else "")
         raise RuntimeError(f"{scenario.name} : {method} {path} a répondu {response.status} "
-                           f"(attendu {scenario.expected}) {response.getheader('Location')}")
+                           f"(attendu {scenario.expected}) {location}{hint}")
     if scenario.page_check and scenario.page_check not in content:
         raise RuntimeError(f"{scenario.name} : « {scenario.page_check} » absent de {path}")
 
