@@ -347,7 +347,7 @@ ENDPOINTS = {
     "dossiers:start_kind": Endpoint(
         "auditeur",
         fields_of({"kind": ["aep_anticipee", "dd", "dd_aep", "autre"],
-                   "formation_continue": ["oui", "non"]}),
+                   "formation_continue": ["non", "oui"]}),
         sweep.start_kind_kwargs, fresh=True),
     "dossiers:edit_prerequisite": Endpoint(
         "auditeur",
