@@ -42,7 +42,7 @@ from tests.security import test_url_sweep as sweep
 from tests.security.helpers import fingerprint, read_to_the_end, url_patterns
 
 # A few examples on each run keep the suite fast; D3_FUZZ_EXAMPLES=200 for a long hunt.
-MAX_EXAMPLES = int(os.environ.get("D3_FUZZ_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("D3_FUZZ_EXAMPLES", "5"))
 
 # Django's own English messages: none may reach a page (LANGUAGE_CODE is "fr").
 ENGLISH = ("This field is required", "Enter a valid", "Ensure this value",
