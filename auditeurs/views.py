@@ -11,6 +11,7 @@ from auditeurs.accounts import create_auditeur_account
 from auditeurs.forms import CreateAccountForm, ProfileForm
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
+from d3.search import search_query
 from dossiers.models import Dossier
 from dossiers.progress import progress
 
@@ -74,7 +75,7 @@ def suivi(request):
 
 @capability_required("centre_home")
 def centre_home(request):
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_query(request.GET.get("q"))
     auditeurs = selectors.search_auditeurs(selectors.auditeurs_visible_to(request.user), query)
     page = Paginator(auditeurs, CENTRE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

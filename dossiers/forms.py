@@ -13,6 +13,7 @@ from django import forms
 from django.db import transaction
 from django.utils import timezone
 
+from d3.search import search_query
 from dossiers.experience import Period, validate_period
 from dossiers.models import Dossier, ExperiencePeriod, Kind, PeriodKind, State
 
@@ -86,7 +87,7 @@ class DiplomeSearchForm(forms.Form):
 
     def query(self):
         # A search box never fails: an over-long query is cut rather than refused.
-        return (self.data.get("q") or "").strip()[:SEARCH_MAX_LENGTH]
+        return search_query(self.data.get("q"), SEARCH_MAX_LENGTH)
 
 
 YES, NO = "oui", "non"

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 
 from auditeurs.models import Role, User
+from d3.search import search_query
 from dossiers.forms import DateInput
 from dossiers.models import Diplome, Kind
 from jury import selectors
@@ -217,7 +218,7 @@ class TransmittedFilterForm(forms.Form):
             centre_id=int(centre) if centre else None,
             since=data.get("depuis"),
             until=data.get("jusqu_au"),
-            query=(self.data.get("q") or "").strip()[:SEARCH_MAX_LENGTH],
+            query=search_query(self.data.get("q"), SEARCH_MAX_LENGTH),
         )
 
 
@@ -250,5 +251,5 @@ class EligibleFilterForm(forms.Form):
         return selectors.EligibleFilters(
             diplome_id=int(diplome) if diplome else None,
             centre_id=int(centre) if centre else None,
-            query=(self.data.get(self.add_prefix("q")) or "").strip()[:SEARCH_MAX_LENGTH],
+            query=search_query(self.data.get(self.add_prefix("q")), SEARCH_MAX_LENGTH),
         )

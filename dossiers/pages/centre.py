@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
 from d3.pagination import KeyedPaginator
+from d3.search import search_query
 from dossiers import exports, queue, review, staff_view, workflow
 from dossiers.downloads import attachment
 from dossiers.forms import DateInput, Radios
@@ -81,7 +82,7 @@ class QueueFilterForm(forms.Form):
             diplome_id=int(diplome) if diplome else None,
             kind=data.get("nature") or "",
             charge=data.get("charge") or "",
-            query=(self.data.get("q") or "").strip()[:100],
+            query=search_query(self.data.get("q")),
         )
 
 
