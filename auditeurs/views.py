@@ -88,7 +88,8 @@ def centre_home(request):
 @capability_required("create_auditeur_account")
 def create_account(request):
     created_pk = request.GET.get("compte", "")
-    if request.method == "GET" and created_pk.isdigit():
+    # isdigit() alone lets "²" through, which is no primary key (a server error).
+    if request.method == "GET" and created_pk.isascii() and created_pk.isdigit():
         # After the redirect: only an account of the gestionnaire's centres is shown.
         created = get_visible_or_404(request, selectors.auditeurs_visible_to(request.user),
                                      pk=created_pk)

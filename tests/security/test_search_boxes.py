@@ -1,5 +1,6 @@
-"""Search boxes take any text: a NUL character (which PostgreSQL refuses in a query)
-is dropped instead of failing the page with a server error; found while fuzzing."""
+"""Search boxes and other query parameters take any text: a NUL character (which
+PostgreSQL refuses in a query) is dropped, a digit that is not 0-9 is no number,
+instead of failing the page with a server error; found while fuzzing."""
 
 from urllib.parse import urlencode
 
@@ -45,3 +46,12 @@ def test_the_session_page_s_search_of_eligible_dossiers_too(client, cast):
     url = reverse("jury:dnf_session", kwargs=session_kwargs(cast))
 
     assert client.get(url + "?" + urlencode({"inscrire-q": "a\x00b"})).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999", "-1"])
+def test_the_created_account_parameter_is_a_number_or_nothing(client, cast, value):
+    client.force_login(cast["gestionnaire"])
+
+    response = client.get(reverse("auditeurs:create_account"), {"compte": value})
+
+    assert response.status_code in (200, 404)
