@@ -9,10 +9,11 @@ matrix next to them.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 
 from auditeurs.models import Role
 from d3 import access
+from tests.security.helpers import url_patterns
 
 # URL name → capability (the one its view declares, or the admin's for the admin site).
 PAGES = {
@@ -61,18 +62,11 @@ OPEN_PAGES = {
 SKIPPED_PREFIXES = ("admin/", "compte/")
 
 
-def _argument_less_pages(patterns=None, namespace="", prefix=""):
+def _argument_less_pages():
     """(route, URL name, view) of every page without URL arguments."""
-    if patterns is None:
-        patterns = get_resolver().url_patterns
-    for entry in patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _argument_less_pages(entry.url_patterns, inner, route)
-        elif isinstance(entry, URLPattern) and entry.pattern.regex.groups == 0:
-            name = f"{namespace}{entry.name}" if entry.name else None
-            yield route, name, entry.callback
+    for route, name, pattern in url_patterns():
+        if pattern.pattern.regex.groups == 0:
+            yield route, name, pattern.callback
 
 
 def _capability_pages():
