@@ -7,14 +7,16 @@ on its own. Pages parse their parameters into :class:`Filters` and call these
 functions; the rows they show are built by :func:`rows` without touching the database.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from dossiers import workflow
-from dossiers.models import Diplome, Dossier, State
+from dossiers.models import Diplome, Dossier, Kind, State
 
 S = State
 
@@ -180,15 +182,56 @@ def diplomas_in(user):
 
 @dataclass(frozen=True)
 class Row:
+    """One line of the queue, every text it shows already made: the page's template
+    only prints them (rendering 50 rows, a ``{% url %}``, two date filters and a dozen
+    lookups each, was most of the page's time at the Cnam's scale; docs/benchmarks.md).
+    """
+
     dossier: Dossier
+    url: str
+    reference: str
     display_name: str
+    username: str
     auditeur_number: str
+    diplome_code: str
+    diplome_title: str
+    kind_label: str
+    state_label: str
     badge: str
     owner_label: str  # "vous", the colleague's name or "—"
     owned_by_user: bool
     redeposited: bool
+    redeposit_hint: str  # "après 2 demandes de corrections"
+    changed_iso: str  # state_changed_at, local time, ISO 8601 (<time datetime>)
+    changed_on: str  # the same day, dd/mm/yyyy
     waiting_days: int | None  # days a dossier à compléter has waited for the auditeur
+    waiting_label: str  # "depuis 3 jours"
+    corrections_due_on: str  # dd/mm/yyyy, or ""
     overdue: bool  # its corrections were due before today
+
+
+KIND_LABELS = dict(Kind.choices)
+STATE_LABELS = dict(State.choices)
+
+
+def pk_url(viewname):
+    """A function ``pk -> URL`` of ``viewname`` (one ``pk`` argument): ``reverse()``
+    once per page rather than once per row."""
+    marker = 918273645  # a number no pattern of D3 would produce by itself
+    head, tail = reverse(viewname, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def day(value):
+    """dd/mm/yyyy of a date, or of a datetime in the local time zone (as ``|date``)."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def plural(count, singular, plural_form=None):
+    """The word for ``count``, as the ``pluralize`` filter chooses (1: singular)."""
+    return singular if count == 1 else (plural_form or singular + "s")
 
 
 def owner_label(dossier, user):
@@ -209,6 +252,7 @@ def auditeur_names(auditeur):
 
 def rows(dossiers, user, today):
     """Queue rows for dossiers fetched by :func:`dossiers` (no query)."""
+    url = pk_url("dossiers:centre_dossier")
     result = []
     for dossier in dossiers:
         display_name, number = auditeur_names(dossier.auditeur)
@@ -217,16 +261,34 @@ def rows(dossiers, user, today):
             since = timezone.localdate(dossier.state_changed_at)
             waiting = max((today - since).days, 0)
             overdue = dossier.corrections_due is not None and dossier.corrections_due < today
+        rounds = dossier.correction_round
+        changed = timezone.localtime(dossier.state_changed_at)
         result.append(
             Row(
                 dossier=dossier,
+                url=url(dossier.pk),
+                reference=dossier.reference,
                 display_name=display_name,
+                username=dossier.auditeur.username,
                 auditeur_number=number,
+                diplome_code=dossier.diplome.code,
+                diplome_title=dossier.diplome.title,
+                kind_label=KIND_LABELS.get(dossier.kind, dossier.kind),
+                state_label=STATE_LABELS.get(dossier.state, dossier.state),
                 badge=STATE_BADGES.get(dossier.state, ""),
                 owner_label=owner_label(dossier, user),
                 owned_by_user=dossier.owner_id == user.pk,
-                redeposited=dossier.state == S.DEPOSE and dossier.correction_round > 0,
+                redeposited=dossier.state == S.DEPOSE and rounds > 0,
+                redeposit_hint=f"après {rounds} {plural(rounds, 'demande')} de corrections",
+                changed_iso=changed.isoformat(),
+                changed_on=day(changed),
                 waiting_days=waiting,
+                waiting_label=(
+                    "" if waiting is None else f"depuis {waiting} {plural(waiting, 'jour')}"
+                ),
+                corrections_due_on=(
+                    day(dossier.corrections_due) if dossier.corrections_due else ""
+                ),
                 overdue=overdue,
             )
         )
