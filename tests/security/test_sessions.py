@@ -230,3 +230,35 @@ def test_log_in_gives_a_new_session_key(client, request, fixture):
     assert client.cookies[COOKIE].value != planted
     assert not Session.objects.filter(session_key=planted).exists()
     assert replay(planted, reverse("home"))["Location"].startswith(LOGIN)
+
+
+# --- The list of one's sessions ------------------------------------------------------------
+
+
+def test_the_list_of_open_sessions_is_in_french_and_closes_the_others(auditeur):
+    here, elsewhere = Client(), Client()
+    log_in_through_form(here, auditeur)
+    log_in_through_form(elsewhere, auditeur)
+
+    page = here.get(reverse("usersessions_list"))
+
+    html = unescape(page.content.decode())
+    assert "Mes sessions ouvertes" in html
+    assert "2 sessions ouvertes" in html
+    # As many header cells as data cells in each row (allauth's own table had one more).
+    assert html.count('<th scope="col">') == 4
+    assert html.count("<td>") == 2 * 4
+    assert "Oui, celle-ci" in html
+
+    here.post(reverse("usersessions_list"))
+
+    assert UserSession.objects.filter(user=auditeur).count() == 1
+    assert here.get(reverse("auditeurs:suivi")).status_code == 200
+    assert elsewhere.get(reverse("auditeurs:suivi")).status_code == 302
+
+
+def test_the_list_of_sessions_is_for_a_logged_in_user_only(client):
+    response = client.get(reverse("usersessions_list"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
