@@ -178,9 +178,17 @@ USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- Cache (allauth's rate limits live there) -------------------------------
 _cache_url = env.url("CACHE_URL", schemes=("redis", "rediss"))
+# Seconds a request waits for Redis before doing without it (a frozen server keeps its
+# connections open and answers nothing: without a timeout, redis-py waits forever).
+D3_CACHE_TIMEOUT = env.integer("D3_CACHE_TIMEOUT", 1, minimum=1, maximum=30)
 if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": _cache_url}}
+                          "LOCATION": _cache_url,
+                          "OPTIONS": {"socket_timeout": D3_CACHE_TIMEOUT,
+                                      "socket_connect_timeout": D3_CACHE_TIMEOUT}}}
+    # Sessions read from Redis (no query), kept in the database (d3.sessions); a
+    # per-process cache (below) would keep a session another process ended.
+    SESSION_ENGINE = "d3.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
