@@ -69,7 +69,10 @@ def dossiers_page(request):
     page = KeyedPaginator(
         selectors.transmitted_dossiers(request.user, filters), selectors.PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    counts = selectors.transmitted_counts(request.user, filters)
+    # The counts may come from the cache (selectors.COUNTS_SECONDS); the list's own
+    # tab always says what the list holds.
+    counts = {**selectors.recent_transmitted_counts(request.user, filters),
+              filters.state: page.paginator.count}
     tabs = [
         {"state": state.value, "label": selectors.TRANSMITTED_LABELS[state],
          "count": counts[state.value], "current": filters.state == state}

@@ -1,0 +1,70 @@
+"""The centre queue's rows, made in Python once (dossiers.queue.rows): the texts the
+template prints are those the template used to make itself, date filters and
+``{% url %}`` included."""
+
+import datetime
+
+import pytest
+from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
+from django.utils import timezone
+
+from dossiers import queue
+from dossiers.models import State
+from tests.dossiers.factories import DossierFactory
+from tests.factories import AuditeurFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("pk", [1, 42, 918273645, 1234567890])
+def test_a_url_made_from_its_prefix_is_reverse_s(pk):
+    assert queue.pk_url("dossiers:centre_dossier")(pk) == reverse(
+        "dossiers:centre_dossier", args=[pk])
+    assert queue.pk_url("jury:dnf_session")(pk) == reverse("jury:dnf_session", args=[pk])
+
+
+def _row(centre, gestionnaire, **kwargs):
+    dossier = DossierFactory(auditeur=AuditeurFactory(profile__centre=centre), **kwargs)
+    fetched = queue.dossiers(gestionnaire, queue.Filters(state=queue.ALL_STATES)).get(
+        pk=dossier.pk)
+    return queue.rows([fetched], gestionnaire, timezone.localdate())[0]
+
+
+def test_a_row_says_what_the_template_said(centre, gestionnaire):
+    due = timezone.localdate() - datetime.timedelta(days=1)
+    row = _row(centre, gestionnaire, state=State.A_COMPLETER, corrections_due=due)
+    dossier = row.dossier
+
+    assert row.url == reverse("dossiers:centre_dossier", args=[dossier.pk])
+    assert row.reference == dossier.reference
+    assert row.kind_label == dossier.get_kind_display()
+    assert row.state_label == dossier.get_state_display() == "À compléter"
+    # The <time> element as the date filter wrote it (local time, ISO 8601).
+    assert row.changed_iso == date_filter(timezone.localtime(dossier.state_changed_at), "c")
+    assert row.changed_on == date_filter(timezone.localtime(dossier.state_changed_at),
+                                         "d/m/Y")
+    assert row.waiting_label == "depuis 0 jours"  # as |pluralize: 0 takes the plural
+    assert row.corrections_due_on == f"{due:%d/%m/%Y}" and row.overdue
+
+
+@pytest.mark.parametrize("rounds, hint", [(1, "après 1 demande de corrections"),
+                                          (2, "après 2 demandes de corrections")])
+def test_a_redeposited_row_counts_its_requests(centre, gestionnaire, rounds, hint):
+    row = _row(centre, gestionnaire, state=State.DEPOSE, correction_round=rounds)
+    assert row.redeposited and row.redeposit_hint == hint
+    assert row.waiting_label == "" and row.corrections_due_on == ""
+
+
+def test_a_dossier_changed_late_in_the_evening_shows_its_local_day(centre, gestionnaire):
+    dossier = DossierFactory(auditeur=AuditeurFactory(profile__centre=centre),
+                             state=State.EN_CONTROLE)
+    late = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC)  # 2 March in Paris
+    type(dossier).objects.filter(pk=dossier.pk).update(state_changed_at=late)
+    fetched = queue.dossiers(gestionnaire, queue.Filters(state=queue.ALL_STATES)).get(
+        pk=dossier.pk)
+
+    row = queue.rows([fetched], gestionnaire, timezone.localdate())[0]
+
+    assert row.changed_on == "02/03/2026"
+    assert row.changed_iso == "2026-03-02T00:30:00+01:00"
