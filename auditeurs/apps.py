@@ -6,5 +6,6 @@ class AuditeursConfig(AppConfig):
     verbose_name = "Comptes et auditeurs"
 
     def ready(self):
-        # Connects the receivers of staff sessions (log-in, account disabled).
-        from auditeurs import staff_security  # noqa: F401
+        # Connects the receivers of staff sessions (log-in, account disabled) and the
+        # profile gate's (log-in).
+        from auditeurs import middleware, staff_security  # noqa: F401

@@ -194,7 +194,7 @@ def test_a_missing_dossier_is_a_404(client, auditeur):
 
 # Same as tests/dossiers/test_pages_follow.py: the session and the courrier are joined to
 # the dossier's query.
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 7
 
 
 def test_the_courrier_costs_the_dossier_page_no_query(

@@ -114,8 +114,9 @@ def _suivi_queries(client, django_assert_num_queries, expected_rows):
     assert len(response.context["dossier_rows"]) == expected_rows
 
 
-# Session, user, profile (the profile gate), dossiers with their diploma, validated UEs.
-SUIVI_QUERIES = 5
+# Session, user, dossiers with their diploma, validated UEs (the profile gate reads the
+# session).
+SUIVI_QUERIES = 4
 
 
 def test_suivi_runs_a_fixed_number_of_queries(client, auditeur, django_assert_num_queries):
@@ -240,9 +241,9 @@ def test_no_withdrawal_once_with_the_jury_or_closed(client, auditeur, state):
     assert reverse("dossiers:recapitulatif", args=[dossier.pk]) not in html
 
 
-# Session, user, profile (the profile gate), dossier, events, pièces, their current
-# files, latest signature.
-DETAIL_QUERIES = 8
+# Session, user, dossier, events, pièces, their current files, latest signature (the
+# profile gate reads the session).
+DETAIL_QUERIES = 7
 
 
 def test_the_dossier_page_runs_a_fixed_number_of_queries(
