@@ -37,7 +37,7 @@ from dossiers.models import (
     PieceFile,
     State,
 )
-from dossiers import staff_view
+from dossiers import queue, staff_view
 from dossiers.pages.follow import PIECE_BADGES
 from dossiers.workflow import TransitionError, display_name
 from jury.decisions import (
@@ -138,6 +138,33 @@ def _decision_cell(dossier):
     }
 
 
+def _dossier_row(dossier, dossier_url, today):
+    """A line of the session's list, every text made here once: 100 rows of
+    ``{% url %}``, ``{% with %}`` and lookups through the dossier were most of the
+    page's time (docs/benchmarks.md)."""
+    profile = getattr(dossier.auditeur, "profile", None)
+    kind_label = queue.KIND_LABELS.get(dossier.kind, dossier.kind)
+    if profile is not None:
+        name, number = profile.display_name, profile.auditeur_number
+    else:
+        name, number = dossier.auditeur.get_full_name() or dossier.auditeur.username, None
+    decision = _decision_cell(dossier)
+    # The template lowered each value; done here once.
+    decision["lines"] = [(label, value.lower()) for label, value in decision["lines"]]
+    return {
+        "dossier": dossier,
+        "url": dossier_url(dossier.pk),
+        "reference": dossier.reference,
+        "name": name,
+        "number": number,  # None without a profile: no second line
+        "diplome_code": dossier.diplome.code,
+        "kind_label": kind_label,
+        "kind": KIND_SHORT.get(dossier.kind, kind_label),
+        "assessment": _assessment_cell(dossier, list(dossier.periods.all()), today),
+        "decision": decision,
+    }
+
+
 @require_safe
 @capability_required("jury_home")
 def session_page(request, pk):
@@ -155,16 +182,8 @@ def session_page(request, pk):
         )
         .order_by("auditeur__last_name", "auditeur__first_name", "pk")
     )
-    rows = [
-        {
-            "dossier": dossier,
-            "profile": getattr(dossier.auditeur, "profile", None),
-            "kind": KIND_SHORT.get(dossier.kind, dossier.get_kind_display()),
-            "assessment": _assessment_cell(dossier, list(dossier.periods.all()), today),
-            "decision": _decision_cell(dossier),
-        }
-        for dossier in dossiers
-    ]
+    dossier_url = queue.pk_url("jury:member_dossier")
+    rows = [_dossier_row(dossier, dossier_url, today) for dossier in dossiers]
     decided = sum(1 for row in rows if row["decision"]["decided"])
     return render(
         request,
