@@ -19,10 +19,15 @@ class KeyedPaginator(Paginator):
     an annotation would be lost: such a queryset is refused.
     """
 
-    def __init__(self, object_list, *args, **kwargs):
+    def __init__(self, object_list, *args, count=None, **kwargs):
+        """``count``: the list's length when the page has already counted it (the
+        counts per state of a list's tabs): the paginator's own ``COUNT`` query, as
+        costly as the list's filters, is then not run."""
         if object_list.query.annotations:
             raise ValueError("KeyedPaginator : les annotations ne sont pas reprises.")
         super().__init__(object_list, *args, **kwargs)
+        if count is not None:
+            self.count = count  # Paginator.count is a cached_property: this is its value
 
     def page(self, number):
         number = self.validate_number(number)

@@ -61,3 +61,11 @@ def test_an_empty_list_costs_only_its_count(db):
 def test_annotated_lists_are_refused(dossiers):
     with pytest.raises(ValueError, match="annotations"):
         KeyedPaginator(listed().annotate(n=Count("events")), 3)
+
+
+def test_a_count_already_made_spares_the_paginator_s(dossiers):
+    with CaptureQueriesContext(connection) as queries:
+        page = KeyedPaginator(listed(), 3, count=7).get_page(3)
+        assert [d.pk for d in page] == [d.pk for d in dossiers[:1]]
+    assert len(queries) == 1  # the page's rows only
+    assert page.paginator.num_pages == 3 and "COUNT(" not in queries[0]["sql"].upper()

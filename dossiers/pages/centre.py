@@ -192,10 +192,11 @@ def _queue_form(request):
 def queue_page(request):
     form = _queue_form(request)
     filters = form.filters()
-    page = KeyedPaginator(queue.dossiers(request.user, filters), queue.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     counts = queue.counts(request.user, filters)
+    # The list shown is one of the counts' (same filters): no second COUNT.
+    page = KeyedPaginator(
+        queue.dossiers(request.user, filters), queue.PAGE_SIZE, count=counts[filters.state]
+    ).get_page(request.GET.get("page"))
     tabs = [
         {"state": state.value, "label": state.label, "count": counts[state.value],
          "current": filters.state == state}
