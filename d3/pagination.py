@@ -15,8 +15,8 @@ from django.core.paginator import Paginator
 class KeyedPaginator(Paginator):
     """``Paginator`` for an ordered queryset whose rows carry joins (select_related).
 
-    The rows keep the queryset's ``select_related``, ``prefetch_related`` and ordering;
-    an annotation would be lost: such a queryset is refused.
+    The rows keep the queryset's ``select_related``, ``prefetch_related``, ``only()`` or
+    ``defer()`` and ordering; an annotation would be lost: such a queryset is refused.
     """
 
     def __init__(self, object_list, *args, count=None, **kwargs):
@@ -45,4 +45,5 @@ class KeyedPaginator(Paginator):
             *listed.query.order_by
         ).prefetch_related(*listed._prefetch_related_lookups)
         rows.query.select_related = listed.query.select_related
+        rows.query.deferred_loading = listed.query.deferred_loading  # only() / defer()
         return self._get_page(rows, number, self)

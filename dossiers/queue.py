@@ -158,6 +158,27 @@ def dossiers(user, filters):
     ).order_by(*_ordering(filters.state))
 
 
+# What a row of the queue page shows (:func:`rows`), the rest of each model left in the
+# database: 50 rows of six models' every column were a good part of the page's time.
+ROW_FIELDS = (
+    "created_at", "state", "kind", "state_changed_at", "corrections_due",
+    "correction_round", "owner_id", "auditeur_id", "diplome_id",
+    "auditeur__username", "auditeur__first_name", "auditeur__last_name",
+    "auditeur__profile__user_id", "auditeur__profile__usage_name",
+    "auditeur__profile__birth_name", "auditeur__profile__first_names",
+    "auditeur__profile__auditeur_number",
+    "diplome__code", "diplome__title",
+    "owner__username", "owner__first_name", "owner__last_name",
+)
+
+
+def page_dossiers(user, filters):
+    """:func:`dossiers` with only what the queue page's rows show."""
+    return dossiers(user, filters).select_related(None).select_related(
+        "auditeur__profile", "diplome", "owner"
+    ).only(*ROW_FIELDS)
+
+
 def counts(user, filters):
     """Dossiers per state, with the other filters applied, in one query.
 

@@ -113,6 +113,24 @@ def transmitted_dossiers(user, filters):
 COUNTS_SECONDS = 30
 
 
+# What a row of the transmitted list shows (:func:`dossier_rows`), the rest left in the
+# database.
+TRANSMITTED_ROW_FIELDS = (
+    "created_at", "state", "kind", "transmitted_at", "jury_session_id", "auditeur_id",
+    "diplome_id", "centre_id",
+    "auditeur__username", "auditeur__first_name", "auditeur__last_name",
+    "auditeur__profile__user_id", "auditeur__profile__usage_name",
+    "auditeur__profile__birth_name", "auditeur__profile__first_names",
+    "auditeur__profile__auditeur_number",
+    "diplome__code", "diplome__title", "centre__name", "jury_session__date",
+)
+
+
+def transmitted_page_dossiers(user, filters):
+    """:func:`transmitted_dossiers` with only what the list's rows show."""
+    return transmitted_dossiers(user, filters).only(*TRANSMITTED_ROW_FIELDS)
+
+
 def transmitted_counts(user, filters):
     """Dossiers per state, with the other filters applied, in one query.
 

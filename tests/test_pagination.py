@@ -69,3 +69,12 @@ def test_a_count_already_made_spares_the_paginator_s(dossiers):
         assert [d.pk for d in page] == [d.pk for d in dossiers[:1]]
     assert len(queries) == 1  # the page's rows only
     assert page.paginator.num_pages == 3 and "COUNT(" not in queries[0]["sql"].upper()
+
+
+def test_the_rows_keep_only_the_fields_asked_for(dossiers):
+    narrow = listed().only("created_at", "auditeur__username",
+                           "auditeur__profile__auditeur_number", "diplome__code")
+    row = KeyedPaginator(narrow, 3).get_page(1)[0]
+    assert row.get_deferred_fields() >= {"kind", "state"}
+    assert "username" not in row.auditeur.get_deferred_fields()
+    assert row.auditeur.get_deferred_fields() >= {"email", "password"}

@@ -195,7 +195,8 @@ def queue_page(request):
     counts = queue.counts(request.user, filters)
     # The list shown is one of the counts' (same filters): no second COUNT.
     page = KeyedPaginator(
-        queue.dossiers(request.user, filters), queue.PAGE_SIZE, count=counts[filters.state]
+        queue.page_dossiers(request.user, filters), queue.PAGE_SIZE,
+        count=counts[filters.state],
     ).get_page(request.GET.get("page"))
     tabs = [
         {"state": state.value, "label": state.label, "count": counts[state.value],

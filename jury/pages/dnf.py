@@ -67,7 +67,7 @@ def dossiers_page(request):
     )
     filters = form.filters()
     page = KeyedPaginator(
-        selectors.transmitted_dossiers(request.user, filters), selectors.PAGE_SIZE
+        selectors.transmitted_page_dossiers(request.user, filters), selectors.PAGE_SIZE
     ).get_page(request.GET.get("page"))
     # The counts may come from the cache (selectors.COUNTS_SECONDS); the list's own
     # tab always says what the list holds.
