@@ -11,6 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Case, Count, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -199,6 +200,19 @@ def counts(user, filters):
 def diplomas_in(user):
     """The diplomas of the dossiers ``user`` reviews, for the filter (one query)."""
     return Diplome.objects.filter(pk__in=reviewable(user).values("diplome")).order_by("code")
+
+
+# The filter's diplomas read every dossier of the centres (5,000 at the Cnam's scale,
+# ~10 ms of PostgreSQL at each page of the queue) and change only when a dossier of a
+# new diploma arrives: they are kept this many seconds in the cache. Until then such a
+# diploma is missing from the filter's choices; its dossiers are listed all the same.
+DIPLOMAS_SECONDS = 60
+
+
+def recent_diplomas_in(user):
+    """:func:`diplomas_in` as a list, kept DIPLOMAS_SECONDS in the cache."""
+    return cache.get_or_set(f"centre-diplomas:{user.pk}",
+                            lambda: list(diplomas_in(user)), DIPLOMAS_SECONDS)
 
 
 @dataclass(frozen=True)

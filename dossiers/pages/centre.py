@@ -184,7 +184,7 @@ class NoteForm(forms.Form):
 
 
 def _queue_form(request):
-    return QueueFilterForm(request.GET, diplomas=list(queue.diplomas_in(request.user)))
+    return QueueFilterForm(request.GET, diplomas=queue.recent_diplomas_in(request.user))
 
 
 @require_safe

@@ -5,6 +5,7 @@ template prints are those the template used to make itself, date filters and
 import datetime
 
 import pytest
+import time_machine
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
@@ -68,3 +69,29 @@ def test_a_dossier_changed_late_in_the_evening_shows_its_local_day(centre, gesti
 
     assert row.changed_on == "02/03/2026"
     assert row.changed_iso == "2026-03-02T00:30:00+01:00"
+
+
+def test_the_filter_s_diplomas_are_kept_a_minute(client, centre, gestionnaire,
+                                                 django_assert_num_queries):
+    first = DossierFactory(auditeur=AuditeurFactory(profile__centre=centre),
+                           state=State.DEPOSE)
+    client.force_login(gestionnaire)
+    start = timezone.now()
+    queue_url = reverse("dossiers:centre_queue")
+
+    def choices():
+        return dict(client.get(queue_url).context["form"].fields["diplome"].choices)
+
+    with time_machine.travel(start, tick=False):
+        assert str(first.diplome_id) in choices()
+        new = DossierFactory(auditeur=AuditeurFactory(profile__centre=centre),
+                             state=State.DEPOSE)
+        # From the cache: one query less, the new diploma not yet a choice…
+        with django_assert_num_queries(5):
+            assert str(new.diplome_id) not in choices()
+        # …but its dossier listed.
+        listed = client.get(queue_url).context["rows"]
+        assert new.pk in [row.dossier.pk for row in listed]
+    with time_machine.travel(start + datetime.timedelta(seconds=queue.DIPLOMAS_SECONDS + 1),
+                             tick=False):
+        assert str(new.diplome_id) in choices()
