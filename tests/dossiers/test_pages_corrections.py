@@ -381,8 +381,9 @@ def test_a_dossier_not_awaiting_corrections_sends_back_to_its_page(logged_in, do
 # --- Queries ------------------------------------------------------------------------------
 
 
-# Session, user, profile (the profile gate), dossier, pièces with their types, files.
-CORRECTIONS_QUERIES = 6
+# Session, user, dossier, pièces with their types, files (the profile gate reads the
+# session).
+CORRECTIONS_QUERIES = 5
 
 
 def test_the_page_costs_the_same_queries_for_1_or_10_pieces(
