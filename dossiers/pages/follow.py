@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
+from d3.dates import moment
 from dossiers import workflow
 from dossiers.downloads import attachment
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, Signature, State
@@ -167,6 +168,8 @@ def _timeline(dossier, events):
             # A re-deposit after corrections, a verdict on a pièce: said as such.
             "label": workflow.event_label(event),
             "current": index == current_index,
+            # Written here: the template's date filter cost 0.1 ms an event.
+            "at": moment(event.created_at),
         }
         for index, event in enumerate(events)
     ]
