@@ -191,7 +191,7 @@ def _queue_form(request):
 @capability_required("centre_review")
 def queue_page(request):
     form = _queue_form(request)
-    filters = form.filters()
+    filters = queue.with_search_done(request.user, form.filters())
     counts = queue.counts(request.user, filters)
     # The list shown is one of the counts' (same filters): no second COUNT.
     page = KeyedPaginator(

@@ -7,6 +7,8 @@ import datetime
 import pytest
 import time_machine
 from django.template.defaultfilters import date as date_filter
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,3 +97,27 @@ def test_the_filter_s_diplomas_are_kept_a_minute(client, centre, gestionnaire,
     with time_machine.travel(start + datetime.timedelta(seconds=queue.DIPLOMAS_SECONDS + 1),
                              tick=False):
         assert str(new.diplome_id) in choices()
+
+
+def test_a_search_is_answered_once_per_page(client, centre, gestionnaire, auditeur):
+    found = DossierFactory(auditeur=auditeur, state=State.DEPOSE)  # Jeanne Martin
+    DossierFactory(auditeur=AuditeurFactory(profile__centre=centre), state=State.DEPOSE)
+    client.force_login(gestionnaire)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("dossiers:centre_queue"), {"q": "martin"})
+
+    assert [row.dossier.pk for row in response.context["rows"]] == [found.pk]
+    tabs = {tab["state"]: tab["count"] for tab in response.context["tabs"]}
+    assert tabs[State.DEPOSE] == 1 and tabs[queue.ALL_STATES] == 1
+    searching = [q["sql"] for q in queries if "%martin%" in q["sql"].lower()]
+    assert len(searching) == 1
+
+
+def test_a_search_s_matches_stay_within_the_other_filters(centre, gestionnaire, auditeur):
+    dd = DossierFactory(auditeur=auditeur, state=State.DEPOSE, kind="dd")
+    DossierFactory(auditeur=auditeur, state=State.DEPOSE, kind="aep_anticipee")
+    filters = queue.with_search_done(gestionnaire, queue.Filters(query="martin", kind="dd"))
+    assert filters.matches == (dd.pk,)
+    assert [d.pk for d in queue.dossiers(gestionnaire, filters)] == [dd.pk]
+    assert queue.with_search_done(gestionnaire, queue.Filters()).matches is None
