@@ -138,6 +138,20 @@ def _decision_cell(dossier):
     }
 
 
+# Columns the session's list never shows, left in the database: 100 rows of five models
+# in full (address, password hash, dates…) were a good part of the page's time.
+SESSION_LIST_UNUSED = (
+    "prerequisite_title", "prerequisite_year", "prerequisite_institution", "updated_at",
+    "transmitted_at", "corrections_due", "state_changed_at",
+    "auditeur__password", "auditeur__last_login", "auditeur__is_superuser",
+    "auditeur__email", "auditeur__is_staff", "auditeur__date_joined",
+    *(f"auditeur__profile__{name}" for name in (
+        "civilite", "birth_date", "birth_place", "nationality", "address_line1",
+        "address_line2", "postal_code", "city", "country", "phone", "completed_at")),
+    "decision__motive", "decision__recorded_at",
+)
+
+
 def _dossier_row(dossier, dossier_url, today):
     """A line of the session's list, every text made here once: 100 rows of
     ``{% url %}``, ``{% with %}`` and lookups through the dossier were most of the
@@ -177,6 +191,7 @@ def session_page(request, pk):
         jury_dossiers(request.user)
         .filter(jury_session=session)
         .select_related("auditeur__profile", "diplome__rule_set", "decision")
+        .defer(*SESSION_LIST_UNUSED)
         .prefetch_related(
             Prefetch("periods", queryset=ExperiencePeriod.objects.order_by("start", "pk"))
         )
