@@ -24,6 +24,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST, require_safe
 
 from d3.access import capability_required
@@ -163,8 +164,11 @@ def _dossier_row(dossier, dossier_url, today):
     else:
         name, number = dossier.auditeur.get_full_name() or dossier.auditeur.username, None
     decision = _decision_cell(dossier)
-    # The template lowered each value; done here once.
-    decision["lines"] = [(label, value.lower()) for label, value in decision["lines"]]
+    # The lines after the badge, one "<br>label : value" each (values lowered), made
+    # here once rather than by a loop of the template in each of the 100 rows.
+    decision["lines_html"] = format_html_join(
+        "", "<br>{} : {}", ((label, value.lower()) for label, value in decision["lines"])
+    )
     return {
         "dossier": dossier,
         "url": dossier_url(dossier.pk),
