@@ -26,6 +26,9 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the database whatever CACHE_URL says (the pinned query counts count the
+# session's); d3.sessions is tested on a Redis of its own (tests/faults).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 class _UndefinedVariable(str):
