@@ -183,13 +183,17 @@ def dossiers(user, filters):
 
 # What a row of the queue page shows (:func:`rows`), the rest of each model left in the
 # database: 50 rows of six models' every column were a good part of the page's time.
-ROW_FIELDS = (
-    "created_at", "state", "kind", "state_changed_at", "corrections_due",
-    "correction_round", "owner_id", "auditeur_id", "diplome_id",
+# What :func:`auditeur_names` reads of a dossier's auditeur (with its profile joined).
+AUDITEUR_NAME_FIELDS = (
     "auditeur__username", "auditeur__first_name", "auditeur__last_name",
     "auditeur__profile__user_id", "auditeur__profile__usage_name",
     "auditeur__profile__birth_name", "auditeur__profile__first_names",
     "auditeur__profile__auditeur_number",
+)
+ROW_FIELDS = (
+    "created_at", "state", "kind", "state_changed_at", "corrections_due",
+    "correction_round", "owner_id", "auditeur_id", "diplome_id",
+    *AUDITEUR_NAME_FIELDS,
     "diplome__code", "diplome__title",
     "owner__username", "owner__first_name", "owner__last_name",
 )

@@ -117,11 +117,7 @@ COUNTS_SECONDS = 30
 # database.
 TRANSMITTED_ROW_FIELDS = (
     "created_at", "state", "kind", "transmitted_at", "jury_session_id", "auditeur_id",
-    "diplome_id", "centre_id",
-    "auditeur__username", "auditeur__first_name", "auditeur__last_name",
-    "auditeur__profile__user_id", "auditeur__profile__usage_name",
-    "auditeur__profile__birth_name", "auditeur__profile__first_names",
-    "auditeur__profile__auditeur_number",
+    "diplome_id", "centre_id", *queue.AUDITEUR_NAME_FIELDS,
     "diplome__code", "diplome__title", "centre__name", "jury_session__date",
 )
 
