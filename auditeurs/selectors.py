@@ -5,8 +5,10 @@ this person see" is answered here once.
 """
 
 from django.db.models import Q
+from django.urls import reverse
 
 from auditeurs.models import Role, User, ValidatedUE
+from d3.dates import moment
 
 
 def auditeurs_visible_to(user):
@@ -52,3 +54,24 @@ def validated_ues_of(user):
         .select_related("ue", "centre")
         .order_by("validated_on", "ue__code")
     )
+
+
+def suivi_rows(user):
+    """The auditeur's dossiers as Suivi de dossiers lists them, most recently changed
+    first, in one query: each row with its progress, its addresses and its date written
+    once here (the template's url and date tags cost 0.3 ms a row)."""
+    from dossiers.models import Dossier, State
+    from dossiers.progress import progress
+
+    dossiers = Dossier.objects.visible_to(user).select_related("diplome")
+    return [
+        {
+            "dossier": dossier,
+            "progress": progress(dossier.state),
+            "url": reverse("dossiers:detail", args=[dossier.pk]),
+            "edit_url": reverse("dossiers:edit_prerequisite", args=[dossier.pk])
+            if dossier.state == State.BROUILLON else "",
+            "updated": moment(dossier.updated_at),
+        }
+        for dossier in dossiers.order_by("-updated_at", "-pk")
+    ]

@@ -12,8 +12,6 @@ from auditeurs.forms import CreateAccountForm, ProfileForm
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
 from d3.search import search_query
-from dossiers.models import Dossier
-from dossiers.progress import progress
 
 CENTRE_PAGE_SIZE = 50
 
@@ -56,15 +54,11 @@ def profile(request):
 
 @capability_required("auditeur_space")
 def suivi(request):
-    dossiers = Dossier.objects.visible_to(request.user).select_related("diplome")
     return render(
         request,
         "auditeurs/suivi.html",
         {
-            "dossier_rows": [
-                {"dossier": dossier, "progress": progress(dossier.state)}
-                for dossier in dossiers.order_by("-updated_at", "-pk")
-            ],
+            "dossier_rows": selectors.suivi_rows(request.user),
             "validated_ues": list(selectors.validated_ues_of(request.user)),
         },
     )

@@ -1,5 +1,6 @@
-"""Dates written once in Python for lists that show many: what ``{{ value|date:"c" }}`` and
-``{{ value|date:"j F Y à H:i" }}`` write, for a tenth of the cost.
+"""Dates written once in Python for lists that show many: what ``{{ value|date:"c" }}``,
+``{{ value|date:"j F Y à H:i" }}`` and ``{{ value|date:"d/m/Y" }}`` write, for a tenth of
+the cost.
 
 Django's ``date`` filter looks the format, the language and the time zone up at each
 call (60 µs a date here); a dossier's history shows two per event. D3 speaks French
@@ -21,6 +22,7 @@ MONTHS = (
 class Moment(NamedTuple):
     iso: str  # for <time datetime="…">: as |date:"c"
     text: str  # « 3 mars 2026 à 09:05 »: as |date:"j F Y à H:i"
+    day: str  # « 03/03/2026 »: as |date:"d/m/Y"
 
 
 def moment(value):
@@ -29,4 +31,5 @@ def moment(value):
     return Moment(
         local.isoformat(),
         f"{local.day} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}",
+        f"{local:%d/%m/%Y}",
     )

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from d3.dates import moment
 
-FILTERS = Template("""{{ value|date:"c" }}|{{ value|date:"j F Y à H:i" }}""")
+FILTERS = Template(
+    """{{ value|date:"c" }}|{{ value|date:"j F Y à H:i" }}|{{ value|date:"d/m/Y" }}"""
+)
 
 UTC = datetime.UTC
 
