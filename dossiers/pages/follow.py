@@ -119,7 +119,9 @@ def detail(request, pk):
                 }
                 for piece in pieces
             ],
-            "signature": _latest_signed_recapitulatif(dossier),
+            # A draft was never signed (no transition leads back to brouillon): no query.
+            "signature": None if dossier.state == State.BROUILLON
+            else _latest_signed_recapitulatif(dossier),
             "edit_url": _edit_url(dossier),
             "corrections": _corrections_asked(dossier, pieces),
         },

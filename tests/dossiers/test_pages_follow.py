@@ -271,6 +271,18 @@ def test_the_dossier_page_runs_a_fixed_number_of_queries(
     assert len(response.context["piece_rows"]) == 10
 
 
+def test_a_drafts_page_does_not_look_for_a_signature(
+    client, auditeur, django_assert_num_queries
+):
+    draft = DossierFactory(auditeur=auditeur)
+    PieceFileFactory(piece=PieceFactory(dossier=draft, deposee=True))
+    client.force_login(auditeur)
+
+    with django_assert_num_queries(DETAIL_QUERIES - 1):
+        html = html_of(client.get(detail_url(draft)))
+    assert "Aucun document pour le moment" in html
+
+
 # --- Signed récapitulatif --------------------------------------------------------------------
 
 
