@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from d3.access import capability_required
 from d3.audit.record import get_visible_or_404
 from d3.pagination import KeyedPaginator
+from d3.widgets import Select
 from d3.search import search_query
 from dossiers import exports, queue, review, staff_view, workflow
 from dossiers.downloads import attachment
@@ -37,7 +38,10 @@ MAX_TEXT_LENGTH = workflow.MAX_TEXT_LENGTH
 
 
 class QueueFilterForm(forms.Form):
-    """The queue's filters. A filter never fails: a wrong value is ignored."""
+    """The queue's filters. A filter never fails: a wrong value is ignored.
+
+    Its lists are :class:`d3.widgets.Select`: Django's HTML, rendered in Python.
+    """
 
     q = forms.CharField(
         label="Rechercher",
@@ -49,18 +53,21 @@ class QueueFilterForm(forms.Form):
     etat = forms.ChoiceField(
         label="État",
         required=False,
+        widget=Select,
         choices=[(state.value, state.label) for state in queue.QUEUE_STATES]
         + [(queue.ALL_STATES, "Tous les états")],
     )
-    diplome = forms.ChoiceField(label="Diplôme", required=False)
+    diplome = forms.ChoiceField(label="Diplôme", required=False, widget=Select)
     nature = forms.ChoiceField(
         label="Nature de la demande",
         required=False,
+        widget=Select,
         choices=[("", "Toutes les natures"), *Kind.choices],
     )
     charge = forms.ChoiceField(
         label="Prise en charge",
         required=False,
+        widget=Select,
         choices=[("", "Par n'importe qui"), *queue.CHARGE_CHOICES],
     )
 
