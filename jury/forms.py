@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from auditeurs.models import Role, User
 from d3.search import search_query
+from d3.widgets import Select
 from dossiers.forms import DateInput
 from dossiers.models import Diplome, Kind
 from jury import selectors
@@ -160,20 +161,23 @@ class TransmittedFilterForm(forms.Form):
         max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # d3.widgets.Select: Django's HTML rendered in Python (the list page's cost).
     etat = forms.ChoiceField(
         label="État",
         required=False,
+        widget=Select,
         choices=[(state.value, selectors.TRANSMITTED_LABELS[state])
                  for state in selectors.TRANSMITTED_STATES]
         + [(selectors.ALL_STATES, "Tous les états")],
     )
-    diplome = forms.ChoiceField(label="Diplôme", required=False)
+    diplome = forms.ChoiceField(label="Diplôme", required=False, widget=Select)
     nature = forms.ChoiceField(
         label="Nature de la demande",
         required=False,
+        widget=Select,
         choices=[("", "Toutes les natures"), *Kind.choices],
     )
-    centre = forms.ChoiceField(label="Centre", required=False)
+    centre = forms.ChoiceField(label="Centre", required=False, widget=Select)
     depuis = forms.DateField(
         label="Transmis depuis le",
         required=False,
