@@ -135,6 +135,8 @@ def test_redis_frozen_a_page_waits_the_cache_timeout_once_not_forever(
     elapsed = time.monotonic() - started
 
     # The read waits the timeout, then the database answers; no second wait to copy it.
+    print(f"Redis figé : page servie en {elapsed:.2f} s "
+          f"(D3_CACHE_TIMEOUT={settings.D3_CACHE_TIMEOUT} s)")
     assert settings.D3_CACHE_TIMEOUT <= elapsed < 2 * settings.D3_CACHE_TIMEOUT
 
 
