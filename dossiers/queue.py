@@ -231,14 +231,20 @@ def diplomas_in(user):
 # The filter's diplomas read every dossier of the centres (5,000 at the Cnam's scale,
 # ~10 ms of PostgreSQL at each page of the queue) and change only when a dossier of a
 # new diploma arrives: they are kept this many seconds in the cache. Until then such a
-# diploma is missing from the filter's choices; its dossiers are listed all the same.
+# diploma is missing from the filter's choices (a filter naming it reads them afresh);
+# its dossiers are listed all the same.
 DIPLOMAS_SECONDS = 60
 
 
-def recent_diplomas_in(user):
-    """:func:`diplomas_in` as a list, kept DIPLOMAS_SECONDS in the cache."""
-    return cache.get_or_set(f"centre-diplomas:{user.pk}",
-                            lambda: list(diplomas_in(user)), DIPLOMAS_SECONDS)
+def recent_diplomas_in(user, *, refresh=False):
+    """:func:`diplomas_in` as a list, kept DIPLOMAS_SECONDS in the cache (read afresh
+    and kept again with ``refresh``)."""
+    key = f"centre-diplomas:{user.pk}"
+    if refresh:
+        diplomas = list(diplomas_in(user))
+        cache.set(key, diplomas, DIPLOMAS_SECONDS)
+        return diplomas
+    return cache.get_or_set(key, lambda: list(diplomas_in(user)), DIPLOMAS_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,13 @@ class NoteForm(forms.Form):
 
 
 def _queue_form(request):
-    return QueueFilterForm(request.GET, diplomas=queue.recent_diplomas_in(request.user))
+    diplomas = queue.recent_diplomas_in(request.user)
+    asked = request.GET.get("diplome", "")
+    if asked and asked not in {str(diplome.pk) for diplome in diplomas}:
+        # A diploma newer than the cached list: read it afresh rather than drop the
+        # filter and show every dossier as if it applied.
+        diplomas = queue.recent_diplomas_in(request.user, refresh=True)
+    return QueueFilterForm(request.GET, diplomas=diplomas)
 
 
 @require_safe

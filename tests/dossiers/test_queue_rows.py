@@ -94,6 +94,11 @@ def test_the_filter_s_diplomas_are_kept_a_minute(client, centre, gestionnaire,
         # …but its dossier listed.
         listed = client.get(queue_url).context["rows"]
         assert new.pk in [row.dossier.pk for row in listed]
+        # A filter naming it is applied, not dropped: the choices are read afresh.
+        filtered = client.get(queue_url, {"diplome": new.diplome_id})
+        assert filtered.context["form"].is_valid()
+        assert [row.dossier.pk for row in filtered.context["rows"]] == [new.pk]
+        assert str(new.diplome_id) in choices()
     with time_machine.travel(start + datetime.timedelta(seconds=queue.DIPLOMAS_SECONDS + 1),
                              tick=False):
         assert str(new.diplome_id) in choices()
