@@ -81,7 +81,8 @@ class ProfileFactory(factory.django.DjangoModelFactory):
         model = AuditeurProfile
 
     user = factory.SubFactory(AuditeurFactory, profile=None)
-    auditeur_number = factory.Sequence(lambda n: f"PAR{100000 + n}")
+    # Past the fixtures' own numbers (PAR100001, PAR100002): never the same twice.
+    auditeur_number = factory.Sequence(lambda n: f"PAR{500000 + n}")
     centre = factory.SubFactory(CentreFactory)
     civilite = "mme"
     birth_name = factory.LazyAttribute(lambda o: o.user.last_name)

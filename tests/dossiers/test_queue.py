@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from auditeurs.models import AuditeurProfile
 from dossiers import queue
 from dossiers.models import Dossier, Kind, State
 from tests.dossiers.factories import DossierFactory
@@ -200,6 +201,53 @@ def test_search_never_reaches_beyond_the_scope(gestionnaire, other_centre, other
     make(other_centre, auditeur=other_auditeur)
 
     assert listed(gestionnaire, query="bernard", state=queue.ALL_STATES) == []
+
+
+def test_search_follows_the_auditeurs_renames(gestionnaire, centre, auditeur):
+    """The auditeur's texts are copied onto each dossier for the index (PostgreSQL,
+    migration dossiers 0010): every change of an account or a profile reaches them."""
+    found = make(centre, auditeur=auditeur)
+    make(centre, auditeur=AuditeurFactory(profile__centre=centre,
+                                          profile__auditeur_number="PAR900001"))
+
+    auditeur.profile.usage_name = "Lovelace"
+    auditeur.profile.save()
+    assert listed(gestionnaire, query="lovelace") == [found.pk]
+
+    auditeur.last_name = "Hopper"
+    auditeur.save(update_fields=["last_name"])
+    assert listed(gestionnaire, query="hopper") == [found.pk]
+
+    auditeur.profile.usage_name = "Hamilton"
+    auditeur.profile.save()
+    assert listed(gestionnaire, query="hamilton") == [found.pk]
+    assert listed(gestionnaire, query="lovelace") == []  # the former name is gone
+
+    # A queryset update (imports, the retention job) writes no model instance.
+    type(auditeur.profile).objects.filter(pk=auditeur.profile.pk).update(
+        auditeur_number="NUM777")
+    assert listed(gestionnaire, query="num777") == [found.pk]
+    assert listed(gestionnaire, query="PAR100001") == []
+
+
+def test_search_finds_a_profile_made_after_the_dossier(gestionnaire, centre):
+    auditeur = AuditeurFactory(profile=None, first_name="Ada", last_name="Byron")
+    found = DossierFactory(auditeur=auditeur, centre=centre, state=State.DEPOSE)
+    assert listed(gestionnaire, query="byron") == [found.pk]
+    assert listed(gestionnaire, query="king") == []
+
+    AuditeurProfile.objects.create(user=auditeur, centre=centre, birth_name="King",
+                                   first_names="Augusta Ada", auditeur_number="PAR424242")
+    assert listed(gestionnaire, query="king") == [found.pk]
+    AuditeurProfile.objects.filter(user=auditeur).delete()
+    assert listed(gestionnaire, query="king") == []
+    assert listed(gestionnaire, query="byron") == [found.pk]
+
+
+def test_search_takes_wildcards_literally(gestionnaire, centre, auditeur):
+    make(centre, auditeur=auditeur)
+    assert listed(gestionnaire, query="%") == []
+    assert listed(gestionnaire, query="m_rtin") == []
 
 
 # --- Rows ---------------------------------------------------------------------------------
