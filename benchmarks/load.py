@@ -97,6 +97,10 @@ SCENARIOS = [
              True, "Page 1 sur"),
     Scenario("dnf_p50", "DNF : dossiers transmis, page 50", "agent_dnf",
              "/dnf/dossiers/?page=50", 150, True, "Page 50 sur"),
+    Scenario("dnf_recherche_nom", "DNF : recherche par nom, tous les états", "agent_dnf",
+             "/dnf/dossiers/?etat=tous&q=martin", 150, True),
+    Scenario("dnf_recherche_numero", "DNF : recherche par numéro d'auditeur, tous les états",
+             "agent_dnf", lambda c: f"/dnf/dossiers/?etat=tous&q={c['number']}", 150, True),
     Scenario("jury_session", "Jury : session de 100 dossiers", "membre_jury",
              "/jury/sessions/1/", None, True),
     Scenario("connexion", "Connexion (POST du formulaire, CSRF)", "login",
@@ -209,7 +213,11 @@ def _cast():
             "number": sample.auditeur.profile.auditeur_number,
         }))
     agents = list(User.objects.filter(role=Role.AGENT_DNF).order_by("pk"))
-    cast["agent_dnf"] = [(agents[i % len(agents)], {}) for i in range(CONCURRENCY)]
+    transmitted = (Dossier.objects.filter(state=State.COURRIER_ENVOYE)
+                   .select_related("auditeur__profile").order_by("pk")[:CONCURRENCY])
+    cast["agent_dnf"] = [(agents[i % len(agents)],
+                          {"number": dossier.auditeur.profile.auditeur_number})
+                         for i, dossier in enumerate(transmitted)]
     session = JurySession.objects.get(pk=1)
     jury = [session.president, *session.members.order_by("pk")]
     cast["membre_jury"] = [(jury[i % len(jury)], {}) for i in range(CONCURRENCY)]
@@ -501,7 +509,8 @@ def budgets(scenarios):
         slower = by_name[fiftieth]["p95_ms"] / by_name[first]["p95_ms"] - 1
         rules.append((f"{fiftieth} au plus 20 % plus lente que la page 1 (p95)",
                       f"{_number(100 * slower, 0)} %", slower <= 0.20))
-    for name in ("centre_recherche_nom", "centre_recherche_numero"):
+    for name in ("centre_recherche_nom", "centre_recherche_numero", "dnf_recherche_nom",
+                 "dnf_recherche_numero"):
         result = by_name[name]
         rules.append((f"{name} : p95 < 150 ms", f"{_number(result['p95_ms'])} ms",
                       result["p95_ms"] < 150))

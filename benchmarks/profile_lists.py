@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST_PAGES = ("centre_p1", "centre_p50", "centre_filtres", "centre_recherche_nom",
-              "centre_recherche_numero", "dnf_p1", "dnf_p50", "jury_session")
+              "centre_recherche_numero", "dnf_p1", "dnf_p50", "dnf_recherche_nom",
+              "dnf_recherche_numero", "jury_session")
 
 
 def _setup():

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, Case, Count, Q, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, Count, Expression, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,6 +124,38 @@ def search(queryset, query):
     return queryset
 
 
+class SearchTextContains(Expression):
+    """``dossier.search_text LIKE UPPER('%word%')``: the auditeur's texts copied onto
+    the dossier (PostgreSQL, migration dossiers 0010; not a field of the model).
+
+    The dossiers' table is named by the alias the query gives it, relabelled when the
+    condition ends up in a subquery (the keyed paginator's, a ``pk__in``): a plain
+    ``RawSQL`` naming the table would point at the outer query's row there.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, word, alias=None):
+        super().__init__()
+        self.word, self.alias = word, alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        pattern = f"%{connection.ops.prep_for_like_query(self.word)}%"
+        table = compiler.quote_name_unless_alias(self.alias)
+        return f"{table}.search_text LIKE UPPER(%s)", [pattern]
+
+
 def _auditeur_matches(alias, word):
     """Dossiers whose auditeur has ``word`` in a name, identifier or number (as
     ``icontains``: case ignored, ``%`` and ``_`` taken literally)."""
@@ -132,9 +163,7 @@ def _auditeur_matches(alias, word):
     if connection.vendor == "postgresql":
         # The auditeur's texts copied onto the dossier and indexed with its centre
         # (migration dossiers 0010): the centre's matches alone are read.
-        pattern = f"%{connection.ops.prep_for_like_query(word)}%"
-        return Q(RawSQL('"dossiers_dossier"."search_text" LIKE UPPER(%s)', [pattern],
-                        output_field=BooleanField()))
+        return Q(SearchTextContains(word))
     from auditeurs.models import AuditeurProfile, User
 
     accounts = User.objects.filter(

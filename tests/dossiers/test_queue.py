@@ -244,6 +244,20 @@ def test_search_finds_a_profile_made_after_the_dossier(gestionnaire, centre):
     assert listed(gestionnaire, query="byron") == [found.pk]
 
 
+def test_a_search_keeps_its_words_inside_the_keyed_paginators_subquery(centre, auditeur):
+    """The page's keys are chosen in a subquery of the same table (KeyedPaginator): the
+    search must test the subquery's dossiers, not the outer query's."""
+    from d3.pagination import KeyedPaginator
+
+    auditeur.profile.usage_name = "Lovelace"
+    auditeur.profile.save()
+    found = make(centre, auditeur=auditeur)
+    make(centre)  # newer: the first key of the list were the search ignored
+
+    searched = queue.search(Dossier.objects.order_by("-pk"), "lovelace")
+    assert pks(KeyedPaginator(searched, 1).page(1).object_list) == [found.pk]
+
+
 def test_search_takes_wildcards_literally(gestionnaire, centre, auditeur):
     make(centre, auditeur=auditeur)
     assert listed(gestionnaire, query="%") == []
