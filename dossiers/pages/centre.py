@@ -30,6 +30,7 @@ from dossiers import exports, queue, review, staff_view, workflow
 from dossiers.downloads import attachment
 from dossiers.forms import DateInput, Radios
 from dossiers.models import Dossier, Event, Kind, Piece, PieceFile, PieceStatus, Signature
+from dossiers.pages import queue_table
 from dossiers.pages.follow import PIECE_BADGES
 
 MAX_TEXT_LENGTH = workflow.MAX_TEXT_LENGTH
@@ -220,6 +221,7 @@ def queue_page(request):
                  "count": counts[queue.ALL_STATES],
                  "current": filters.state == queue.ALL_STATES})
     filtered = bool(filters.query or filters.diplome_id or filters.kind or filters.charge)
+    rows = queue.rows(page.object_list, request.user, timezone.localdate())
     return render(
         request,
         "dossiers/centre/queue.html",
@@ -230,7 +232,8 @@ def queue_page(request):
             "tabs": tabs,
             "counts": counts,
             "page_obj": page,
-            "rows": queue.rows(page.object_list, request.user, timezone.localdate()),
+            "rows": rows,
+            "rows_html": queue_table.rows_html(rows),
             "state_label": next((tab["label"] for tab in tabs if tab["current"]), ""),
             "centres": request.user.centres.order_by("name"),
         },
