@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connections
@@ -88,9 +89,18 @@ class Filters:
     kind: str = ""
     charge: str = ""  # MINE, COLLEAGUES, NOBODY or "" (anyone)
     query: str = ""
-    # The keys of the dossiers that match ``query`` (and the other filters), once
+    # The dossiers that match ``query`` (and the other filters), once
     # :func:`with_search_done` has looked for them; None before.
-    matches: tuple[int, ...] | None = None
+    matches: tuple["Match", ...] | None = None
+
+
+class Match(NamedTuple):
+    """A dossier found by a search: its key, and what :func:`counts` counts."""
+
+    pk: int
+    state: str
+    correction_round: int
+    owner_id: int | None
 
 
 def with_search_done(user, filters):
@@ -104,9 +114,9 @@ def with_search_done(user, filters):
     """
     if not filters.query or filters.matches is not None:
         return filters
-    # Unordered: the keys are read from the centre's covering index, not the rows.
-    matches = _filtered(user, filters).order_by().values_list("pk", flat=True)
-    return dataclasses.replace(filters, matches=tuple(matches))
+    # Unordered. With their states, the matches are counted without another query.
+    matches = _filtered(user, filters).order_by().values_list(*Match._fields)
+    return dataclasses.replace(filters, matches=tuple(Match(*match) for match in matches))
 
 
 def search(queryset, query):
@@ -194,7 +204,7 @@ def _filtered(user, filters):
     elif filters.charge == NOBODY:
         dossiers = dossiers.filter(owner__isnull=True)
     if filters.matches is not None:
-        dossiers = dossiers.filter(pk__in=filters.matches)
+        dossiers = dossiers.filter(pk__in=[match.pk for match in filters.matches])
     elif filters.query:
         dossiers = search(dossiers, filters.query)
     return dossiers
@@ -248,11 +258,14 @@ def page_dossiers(user, filters):
 
 
 def counts(user, filters):
-    """Dossiers per state, with the other filters applied, in one query.
+    """Dossiers per state, with the other filters applied, in one query (none once a
+    search's matches are known: they are counted here).
 
     Keys: each of QUEUE_STATES, ALL_STATES, and ``"redeposited"`` (deposited again
     after corrections), ``"mine"`` (en contrôle, in charge of ``user``).
     """
+    if filters.matches is not None:
+        return _counted(filters.matches, user)
     aggregates = {
         state.value: Count("pk", filter=Q(state=state)) for state in QUEUE_STATES
     }
@@ -262,6 +275,17 @@ def counts(user, filters):
     )
     aggregates["mine"] = Count("pk", filter=Q(state=S.EN_CONTROLE, owner=user))
     return _filtered(user, filters).aggregate(**aggregates)
+
+
+def _counted(matches, user):
+    """:func:`counts` of a search's matches, as the query counts them."""
+    result = dict.fromkeys([state.value for state in QUEUE_STATES], 0)
+    result.update({ALL_STATES: len(matches), "redeposited": 0, "mine": 0})
+    for match in matches:
+        result[match.state] += 1
+        result["redeposited"] += match.state == S.DEPOSE and match.correction_round > 0
+        result["mine"] += match.state == S.EN_CONTROLE and match.owner_id == user.pk
+    return result
 
 
 def diplomas_in(user):

@@ -124,6 +124,31 @@ def test_counts_per_state_in_one_query(gestionnaire, centre, other_centre,
     assert counts[queue.ALL_STATES] == 5
 
 
+def test_a_search_s_matches_are_counted_as_the_query_counts(gestionnaire, centre,
+                                                            django_assert_num_queries):
+    """Once a search's matches are known, the counts come from them (no query) and
+    equal the aggregate query's, state by state."""
+    colleague = StaffFactory(role="gestionnaire", centres=[centre])
+    for state, extra in [(State.DEPOSE, {}), (State.DEPOSE, {"correction_round": 2}),
+                         (State.EN_CONTROLE, {"owner": gestionnaire}),
+                         (State.EN_CONTROLE, {"owner": colleague}),
+                         (State.A_COMPLETER, {}), (State.TRANSMIS_DNF, {}),
+                         (State.RETIRE, {}), (State.BROUILLON, {})]:
+        make(centre, state=state, **extra)
+    make(centre, state=State.DEPOSE, auditeur=AuditeurFactory(
+        first_name="Paul", last_name="Durand", profile__centre=centre))
+
+    for query in ["nom", "durand", "introuvable"]:
+        filters = queue.Filters(state=queue.ALL_STATES, query=query)
+        searched = queue.with_search_done(gestionnaire, filters)
+        with django_assert_num_queries(0):
+            counted = queue.counts(gestionnaire, searched)
+        assert counted == queue.counts(gestionnaire, filters), query
+    assert counted[queue.ALL_STATES] == 0
+    assert queue.counts(gestionnaire, queue.with_search_done(
+        gestionnaire, queue.Filters(query="nom")))["mine"] == 1
+
+
 def test_counts_follow_the_other_filters(gestionnaire, centre):
     diplome = DiplomeFactory()
     make(centre, diplome=diplome)
