@@ -7,7 +7,8 @@ PostgreSQL read and recheck those 5,000 accounts and profiles at every search, t
 keep the 200 of one centre (~20 ms a search; benchmarks/load.py). Here the seven texts
 are copied onto each dossier, upper-cased and one per line, in ``search_text``; one
 GIN index over ``(centre_id, search_text)`` (btree_gin, pg_trgm) hands over the
-centre's matching dossiers alone (~1 ms).
+centre's matching dossiers alone (~1 ms); a partial one over the transmitted dossiers
+serves the DNF's search.
 
 The copy is kept by PostgreSQL itself, whatever writes the rows (forms, the admin,
 CSV imports, ``update()``, the retention job, COPY): a trigger fills it when a dossier
@@ -102,6 +103,12 @@ UPDATE dossiers_dossier SET search_text = coalesce(d3_auditeur_search_text(audit
 
 CREATE INDEX dossier_centre_search ON dossiers_dossier
 USING gin (centre_id, search_text gin_trgm_ops);
+
+-- The DNF searches every centre's transmitted dossiers (jury.selectors): only those
+-- are in this one, so that the rows rechecked are the DNF's matches, not every state's.
+CREATE INDEX dossier_dnf_search ON dossiers_dossier
+USING gin (search_text gin_trgm_ops)
+WHERE state IN ('transmis_dnf', 'inscrit_jury', 'decision_rendue', 'courrier_envoye');
 """
 
 BACKWARD = r"""
@@ -113,6 +120,7 @@ DROP FUNCTION IF EXISTS d3_auditeur_dossiers_search_text();
 DROP FUNCTION IF EXISTS d3_refresh_dossiers_search_text(bigint);
 DROP FUNCTION IF EXISTS d3_dossier_search_text();
 DROP FUNCTION IF EXISTS d3_auditeur_search_text(bigint);
+DROP INDEX IF EXISTS dossier_dnf_search;
 DROP INDEX IF EXISTS dossier_centre_search;
 ALTER TABLE dossiers_dossier DROP COLUMN IF EXISTS search_text;
 """

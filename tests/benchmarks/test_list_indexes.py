@@ -12,6 +12,7 @@ from dossiers import queue
 from dossiers.models import Dossier
 from jury import selectors
 from tests.concurrency import requires_postgresql
+from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.django_db, requires_postgresql]
 
@@ -57,6 +58,16 @@ def test_a_searched_word_is_looked_up_in_the_centres_search_index(gestionnaire):
     # bench's 150,000 dossiers both go to the index (docs/benchmarks.md, EXPLAIN).
     assert any("Index Cond:" in line and "search_text ~~ '%MARTIN%'" in line
                for line in plan.splitlines())
+
+
+def test_the_dnf_search_reads_the_transmitted_dossiers_search_index(db):
+    """The DNF's search of every centre reads the partial index of the transmitted
+    dossiers (the state list of its scope implies the index's)."""
+    dnf = StaffFactory(role="agent_dnf")
+    filters = selectors.TransmittedFilters(state=selectors.ALL_STATES, query="martin")
+    plan = plan_of(selectors.transmitted_dossiers(dnf, filters).values("pk"),
+                   only_index="dossier_dnf_search", bitmap_only=True)
+    assert "Bitmap Index Scan on dossier_dnf_search" in plan
 
 
 def test_the_centre_list_is_read_from_its_covering_index(gestionnaire):
