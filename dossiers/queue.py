@@ -9,6 +9,7 @@ functions; the rows they show are built by :func:`rows` without touching the dat
 
 import dataclasses
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -19,7 +20,7 @@ from django.db.models import BooleanField, Case, Count, Expression, Q, Value, Wh
 from django.urls import reverse
 from django.utils import timezone
 
-from dossiers import workflow
+from dossiers import centre_counts, workflow
 from dossiers.models import Diplome, Dossier, Kind, State
 
 S = State
@@ -275,6 +276,29 @@ def counts(user, filters):
     )
     aggregates["mine"] = Count("pk", filter=Q(state=S.EN_CONTROLE, owner=user))
     return _filtered(user, filters).aggregate(**aggregates)
+
+
+# Seconds the counts per state stay in the cache (:func:`recent_counts`) at most: a
+# change made outside the workflow shows within this; the workflow's own at once.
+COUNTS_SECONDS = 60
+
+
+def recent_counts(user, filters, centre_ids):
+    """:func:`counts`, kept in the cache until a dossier of ``centre_ids`` (the user's
+    centres) changes state or hands (:mod:`dossiers.centre_counts`), COUNTS_SECONDS at
+    most. A search's known matches are counted without a query: not kept."""
+    if filters.matches is not None:
+        return counts(user, filters)
+    versions = centre_counts.versions(centre_ids)
+    if versions is None:  # the cache cannot be reached
+        return counts(user, filters)
+    key = "centre-counts:" + hashlib.sha256(
+        repr((user.pk, versions, dataclasses.replace(filters, state=""))).encode()
+    ).hexdigest()
+    try:
+        return cache.get_or_set(key, lambda: counts(user, filters), COUNTS_SECONDS)
+    except Exception:  # the cache went away between the two calls
+        return counts(user, filters)
 
 
 def _counted(matches, user):

@@ -55,6 +55,7 @@ from django.utils import timezone
 
 from auditeurs.models import Role, User
 from d3.courriels.models import Courriel
+from dossiers import centre_counts
 from dossiers.models import (
     AepOutcome,
     AnonymisedDecision,
@@ -203,6 +204,7 @@ def remove_dossier(dossier_id, *, cutoff):
         auditeur_id = dossier.auditeur_id
         # Periods, pièces and their files, signatures and events go with the dossier.
         dossier.delete()
+        centre_counts.changed(dossier.centre_id)  # the centre's queue counts one less
         account_removed = _remove_account_if_unused(auditeur_id, cutoff)
         transaction.on_commit(partial(_delete_files, keys))
     return Removal(trace=trace, files=len(keys), account_removed=account_removed)

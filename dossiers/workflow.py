@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from d3.courriels.outbox import queue_courriel
+from dossiers import centre_counts
 from dossiers.digest import compute_digest
 from dossiers.models import Dossier, Event, PieceFile, PieceStatus, ScanStatus, Signature, State
 
@@ -365,6 +366,7 @@ def _transition(dossier_id, action, *, actor, queryset=None, comment="",
         dossier.state = transition.target
         dossier.state_changed_at = timezone.now()
         dossier.save(update_fields=["state", "state_changed_at", "updated_at", *fields])
+        centre_counts.changed(dossier.centre_id)
         event = Event.objects.create(
             dossier=dossier,
             actor=actor,
@@ -626,6 +628,7 @@ def take_over(dossier_id, *, user):
         previous = dossier.owner
         dossier.owner = user
         dossier.save(update_fields=["owner", "updated_at"])
+        centre_counts.changed(dossier.centre_id)
         Event.objects.create(
             dossier=dossier,
             actor=user,

@@ -206,7 +206,8 @@ def _queue_form(request):
 def queue_page(request):
     form = _queue_form(request)
     filters = queue.with_search_done(request.user, form.filters())
-    counts = queue.counts(request.user, filters)
+    centres = list(request.user.centres.order_by("name"))
+    counts = queue.recent_counts(request.user, filters, [centre.pk for centre in centres])
     # The list shown is one of the counts' (same filters): no second COUNT.
     page = KeyedPaginator(
         queue.page_dossiers(request.user, filters), queue.PAGE_SIZE,
@@ -235,7 +236,7 @@ def queue_page(request):
             "rows": rows,
             "rows_html": queue_table.rows_html(rows),
             "state_label": next((tab["label"] for tab in tabs if tab["current"]), ""),
-            "centres": request.user.centres.order_by("name"),
+            "centres": centres,
         },
     )
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from auditeurs.models import AuditeurProfile
@@ -315,3 +316,70 @@ def test_rows_say_who_has_it_and_how_long_the_auditeur_has_been_waiting(
     assert rows[waiting.pk].badge == "warning"
     assert rows[redeposited.pk].redeposited and rows[redeposited.pk].waiting_days is None
     assert rows[mine.pk].display_name.endswith(mine.auditeur.last_name)
+
+
+# --- Counts kept in the cache (dossiers.centre_counts) ------------------------------------
+
+
+def recent(user, **filters):
+    return queue.recent_counts(user, queue.Filters(**filters),
+                               [centre.pk for centre in user.centres.all()])
+
+
+def test_the_counts_are_kept_until_a_dossier_of_the_centre_changes(
+        gestionnaire, centre, django_assert_num_queries):
+    from dossiers import workflow
+
+    colleague = StaffFactory(role="gestionnaire", centres=[centre])
+    deposited = make(centre)
+    make(centre)
+    assert recent(gestionnaire)[State.DEPOSE] == 2
+    with django_assert_num_queries(0):
+        assert queue.recent_counts(gestionnaire, queue.Filters(), [centre.pk])[
+            State.DEPOSE] == 2
+
+    # Any gestionnaire's action renews the centre's version: every one counts afresh.
+    workflow.take(deposited.pk, user=colleague)
+    counted = recent(gestionnaire)
+    assert (counted[State.DEPOSE], counted[State.EN_CONTROLE], counted["mine"]) == (1, 1, 0)
+    workflow.take_over(deposited.pk, user=gestionnaire)
+    assert recent(gestionnaire)["mine"] == 1
+    assert recent(colleague)["mine"] == 0
+
+
+def test_a_change_outside_the_workflow_shows_within_counts_seconds(gestionnaire, centre):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        dossier = make(centre)
+        assert recent(gestionnaire)[State.DEPOSE] == 1
+        Dossier.objects.filter(pk=dossier.pk).update(state=State.EN_CONTROLE)  # the admin
+        assert recent(gestionnaire)[State.DEPOSE] == 1
+        clock.move_to(start + datetime.timedelta(seconds=queue.COUNTS_SECONDS + 1))
+        assert recent(gestionnaire)[State.DEPOSE] == 0
+
+
+def test_the_counts_kept_are_each_gestionnaires_and_each_filters(gestionnaire, centre,
+                                                                 other_centre):
+    elsewhere = StaffFactory(role="gestionnaire", centres=[other_centre])
+    diplome = DiplomeFactory()
+    make(centre, diplome=diplome)
+    make(centre)
+    make(other_centre)
+    assert recent(gestionnaire)[queue.ALL_STATES] == 3 - 1
+    assert recent(elsewhere)[queue.ALL_STATES] == 1
+    assert recent(gestionnaire, diplome_id=diplome.pk)[queue.ALL_STATES] == 1
+    # The state shown does not change the counts: one entry for every tab.
+    assert recent(gestionnaire, state=queue.ALL_STATES)[queue.ALL_STATES] == 2
+
+
+def test_the_counts_do_without_the_cache(gestionnaire, centre, settings, caplog):
+    # A closed port: every cache call fails at once; the page still counts.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    from dossiers import workflow
+
+    dossier = make(centre)
+    assert recent(gestionnaire)[State.DEPOSE] == 1
+    workflow.take(dossier.pk, user=gestionnaire)  # the transition goes on
+    assert recent(gestionnaire)[State.EN_CONTROLE] == 1
+    assert "cache injoignable" in caplog.text
