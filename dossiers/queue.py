@@ -93,6 +93,7 @@ class Filters:
     # The dossiers that match ``query`` (and the other filters), once
     # :func:`with_search_done` has looked for them; None before.
     matches: tuple["Match", ...] | None = None
+    matches_of: int | None = None  # the user they were found for (his/her scope)
 
 
 class Match(NamedTuple):
@@ -117,7 +118,8 @@ def with_search_done(user, filters):
         return filters
     # Unordered. With their states, the matches are counted without another query.
     matches = _filtered(user, filters).order_by().values_list(*Match._fields)
-    return dataclasses.replace(filters, matches=tuple(Match(*match) for match in matches))
+    return dataclasses.replace(filters, matches=tuple(Match(*match) for match in matches),
+                               matches_of=user.pk)
 
 
 def search(queryset, query):
@@ -193,6 +195,11 @@ def _auditeur_matches(alias, word):
 
 def _filtered(user, filters):
     """The scope with every filter but the state (the counts are per state)."""
+    if filters.matches is not None and filters.matches_of == user.pk:
+        # Found within this user's scope and the other filters (with_search_done):
+        # the keys alone say the list, the scope's subqueries are not run again
+        # (~5 ms a search page at the Cnam's scale).
+        return Dossier.objects.filter(pk__in=[match.pk for match in filters.matches])
     dossiers = reviewable(user)
     if filters.diplome_id is not None:
         dossiers = dossiers.filter(diplome_id=filters.diplome_id)
@@ -265,7 +272,7 @@ def counts(user, filters):
     Keys: each of QUEUE_STATES, ALL_STATES, and ``"redeposited"`` (deposited again
     after corrections), ``"mine"`` (en contrôle, in charge of ``user``).
     """
-    if filters.matches is not None:
+    if filters.matches is not None and filters.matches_of == user.pk:
         return _counted(filters.matches, user)
     aggregates = {
         state.value: Count("pk", filter=Q(state=state)) for state in QUEUE_STATES

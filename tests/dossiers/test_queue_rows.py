@@ -15,7 +15,7 @@ from django.utils import timezone
 from dossiers import centre_counts, queue
 from dossiers.models import State
 from tests.dossiers.factories import DossierFactory
-from tests.factories import AuditeurFactory
+from tests.factories import AuditeurFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,14 @@ def test_a_search_s_matches_stay_within_the_other_filters(centre, gestionnaire, 
     assert [match.pk for match in filters.matches] == [dd.pk]
     assert [d.pk for d in queue.dossiers(gestionnaire, filters)] == [dd.pk]
     assert queue.with_search_done(gestionnaire, queue.Filters()).matches is None
+
+
+def test_a_search_s_matches_serve_only_the_user_they_were_found_for(
+        centre, other_centre, gestionnaire, auditeur):
+    """Another user given them (a mistake of the code) still gets his/her own scope."""
+    found = DossierFactory(auditeur=auditeur, state=State.DEPOSE)
+    elsewhere = StaffFactory(role="gestionnaire", centres=[other_centre])
+    filters = queue.with_search_done(gestionnaire, queue.Filters(query="martin"))
+    assert [d.pk for d in queue.dossiers(gestionnaire, filters)] == [found.pk]
+    assert list(queue.dossiers(elsewhere, filters)) == []
+    assert queue.counts(elsewhere, filters)[queue.ALL_STATES] == 0
