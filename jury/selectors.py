@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from auditeurs.models import Centre
-from dossiers import queue, workflow
+from dossiers import centre_counts, queue, workflow
 from dossiers.models import Diplome, Dossier, State
 from jury.models import Courrier, CourrierStatus, Decision
 from jury.sessions import dnf_sessions
@@ -107,9 +107,10 @@ def transmitted_dossiers(user, filters):
 
 # The DNF's counts per state read every transmitted dossier's index entry (90,000 at the
 # Cnam's scale: 25 to 40 ms of PostgreSQL at each page, the page's costliest query);
-# they are the same for every agent DNF. They are kept this many seconds in the cache:
-# a tab may lag that long behind a transmission or a session's closing, while the list
-# shown and its own tab are counted afresh at each page (jury.pages.dnf).
+# they are the same for every agent DNF. They are kept in the cache under the versions
+# of every centre (dossiers.centre_counts), which every transition of the workflow
+# renews: counted afresh after any change of state, and this many seconds at most
+# after a change made outside the workflow (the Django admin).
 COUNTS_SECONDS = 30
 
 
@@ -139,18 +140,26 @@ def transmitted_counts(user, filters):
     return _filtered(user, filters).aggregate(**aggregates)
 
 
-def recent_transmitted_counts(user, filters):
-    """:func:`transmitted_counts`, kept COUNTS_SECONDS in the cache for agents DNF."""
+def recent_transmitted_counts(user, filters, centre_ids):
+    """:func:`transmitted_counts`, kept in the cache for agents DNF until a dossier of
+    ``centre_ids`` (every centre) changes state, COUNTS_SECONDS at most."""
     from auditeurs.models import Role
 
     if getattr(user, "role", None) != Role.AGENT_DNF or not user.is_active:
         return transmitted_counts(user, filters)
+    versions = centre_counts.versions(centre_ids)
+    if versions is None:  # the cache cannot be reached
+        return transmitted_counts(user, filters)
     # Every agent DNF has the same scope: the filters alone make the key (the state
     # does not change the counts).
     key = "dnf-counts:" + hashlib.sha256(
-        repr(dataclasses.replace(filters, state="")).encode()
+        repr((versions, dataclasses.replace(filters, state=""))).encode()
     ).hexdigest()
-    return cache.get_or_set(key, lambda: transmitted_counts(user, filters), COUNTS_SECONDS)
+    try:
+        return cache.get_or_set(key, lambda: transmitted_counts(user, filters),
+                                COUNTS_SECONDS)
+    except Exception:  # the cache went away between the two calls
+        return transmitted_counts(user, filters)
 
 
 def diplomas_transmitted(user):

@@ -60,19 +60,21 @@ def _plural(count, singular, plural):
 @require_safe
 @capability_required(CAPABILITY)
 def dossiers_page(request):
+    centres = list(selectors.centres())
     form = TransmittedFilterForm(
         request.GET,
         diplomas=list(selectors.diplomas_transmitted(request.user)),
-        centres=list(selectors.centres()),
+        centres=centres,
     )
     filters = form.filters()
+    # The counts may come from the cache, as fresh as the last transition
+    # (selectors.COUNTS_SECONDS); the list's own count is one of them: no second COUNT.
+    counts = selectors.recent_transmitted_counts(
+        request.user, filters, [centre.pk for centre in centres])
     page = KeyedPaginator(
-        selectors.transmitted_page_dossiers(request.user, filters), selectors.PAGE_SIZE
+        selectors.transmitted_page_dossiers(request.user, filters), selectors.PAGE_SIZE,
+        count=counts[filters.state],
     ).get_page(request.GET.get("page"))
-    # The counts may come from the cache (selectors.COUNTS_SECONDS); the list's own
-    # tab always says what the list holds.
-    counts = {**selectors.recent_transmitted_counts(request.user, filters),
-              filters.state: page.paginator.count}
     tabs = [
         {"state": state.value, "label": selectors.TRANSMITTED_LABELS[state],
          "count": counts[state.value], "current": filters.state == state}

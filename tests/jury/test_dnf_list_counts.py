@@ -1,6 +1,6 @@
-"""The DNF's transmitted list at the Cnam's scale: its counts per state kept
-selectors.COUNTS_SECONDS in the cache, the list's own tab always fresh; its rows' texts
-made once in Python (jury.selectors.dossier_rows)."""
+"""The DNF's transmitted list at the Cnam's scale: its counts per state kept in the cache
+until a transition of the workflow (dossiers.centre_counts), selectors.COUNTS_SECONDS at
+most; its rows' texts made once in Python (jury.selectors.dossier_rows)."""
 
 import datetime
 
@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from dossiers import centre_counts
 from jury import selectors
 from tests.jury.factories import SessionDossierFactory, TransmittedDossierFactory
 
@@ -21,27 +22,46 @@ def tabs(response):
     return {tab["state"]: tab["count"] for tab in response.context["tabs"]}
 
 
-def test_other_tabs_may_lag_the_cache_s_seconds_the_list_s_own_tab_never(client, agent_dnf):
-    TransmittedDossierFactory()
-    SessionDossierFactory()
+def test_the_counts_are_fresh_after_a_transition_and_lag_other_changes_at_most_a_while(
+        client, agent_dnf, centre):
+    in_centre = {"auditeur__profile__centre": centre}  # a new centre would be a new key
+    TransmittedDossierFactory(**in_centre)
+    SessionDossierFactory(**in_centre)
     client.force_login(agent_dnf)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         first = tabs(client.get(LIST))
         assert first == {"transmis_dnf": 1, "inscrit_jury": 1, "decision_rendue": 0,
                          "courrier_envoye": 0, "tous": 2}
-        TransmittedDossierFactory()
-        SessionDossierFactory()
-
-        waiting = client.get(LIST)  # the tab shown: counted afresh, as its list
-        assert tabs(waiting)["transmis_dnf"] == 2 == len(waiting.context["rows"])
-        assert tabs(waiting)["inscrit_jury"] == 1 and tabs(waiting)["tous"] == 2  # cached
-        on_session = client.get(LIST, {"etat": "inscrit_jury"})
-        assert tabs(on_session)["inscrit_jury"] == 2 and tabs(on_session)["transmis_dnf"] == 1
+        # Written outside the workflow (as the Django admin would): the counts lag.
+        created = TransmittedDossierFactory(**in_centre)
+        SessionDossierFactory(**in_centre)
+        assert tabs(client.get(LIST)) == first
+        # Any transition of the workflow renews its centre's version: counted afresh.
+        centre_counts.changed(created.centre_id)
+        fresh = client.get(LIST)
+        assert tabs(fresh)["transmis_dnf"] == 2 == len(fresh.context["rows"])
+        assert tabs(fresh)["inscrit_jury"] == 2 and tabs(fresh)["tous"] == 4
 
     later = start + datetime.timedelta(seconds=selectors.COUNTS_SECONDS + 1)
+    TransmittedDossierFactory(**in_centre)
     with time_machine.travel(later, tick=False):
-        assert tabs(client.get(LIST))["tous"] == 4
+        assert tabs(client.get(LIST))["tous"] == 5
+
+
+def test_a_transition_of_the_workflow_reaches_the_dnf_s_counts(client, agent_dnf,
+                                                               gestionnaire, centre):
+    from dossiers import workflow
+    from tests.dossiers.factories import DossierFactory
+    from tests.factories import AuditeurFactory
+
+    dossier = DossierFactory(auditeur=AuditeurFactory(profile__centre=centre),
+                             en_controle=True, owner=gestionnaire)
+    client.force_login(agent_dnf)
+    assert tabs(client.get(LIST))["transmis_dnf"] == 0
+    workflow.declare_complete(dossier.pk, user=gestionnaire)
+    listed = client.get(LIST)
+    assert tabs(listed)["transmis_dnf"] == 1 == len(listed.context["rows"])
 
 
 def test_the_counts_are_kept_per_filter(client, agent_dnf, centre, other_centre):
@@ -57,8 +77,9 @@ def test_the_counts_are_kept_per_filter(client, agent_dnf, centre, other_centre)
 def test_only_agents_dnf_share_the_cached_counts(gestionnaire, agent_dnf):
     TransmittedDossierFactory()
     filters = selectors.TransmittedFilters()
-    assert selectors.recent_transmitted_counts(agent_dnf, filters)["tous"] == 1
-    assert selectors.recent_transmitted_counts(gestionnaire, filters)["tous"] == 0
+    centres = [centre.pk for centre in selectors.centres()]
+    assert selectors.recent_transmitted_counts(agent_dnf, filters, centres)["tous"] == 1
+    assert selectors.recent_transmitted_counts(gestionnaire, filters, centres)["tous"] == 0
 
 
 def test_a_row_on_a_session_links_to_it_with_its_date(client, agent_dnf):

@@ -203,8 +203,9 @@ def test_the_list_is_paginated_by_fifty(dnf):
     assert "Page 1 sur 2" in first.content.decode()
 
 
-# Session, user, diplomas and centres of the filters, counts, page count, page rows.
-DOSSIERS_QUERIES = 7
+# Session, user, diplomas and centres of the filters, counts (the page's count among
+# them), page rows.
+DOSSIERS_QUERIES = 6
 
 
 def test_the_list_runs_a_fixed_number_of_queries(dnf, django_assert_num_queries):
@@ -212,7 +213,7 @@ def test_the_list_runs_a_fixed_number_of_queries(dnf, django_assert_num_queries)
     with django_assert_num_queries(DOSSIERS_QUERIES):
         response = dnf.get(url("dnf_dossiers"), {"etat": "tous"})
     assert len(response.context["rows"]) == 1
-    # The counts per state are now in the cache (selectors.COUNTS_SECONDS): one less.
+    # The counts per state are now in the cache (dossiers.centre_counts): one less.
     with django_assert_num_queries(DOSSIERS_QUERIES - 1):
         dnf.get(url("dnf_dossiers"), {"etat": "tous"})
 
@@ -221,7 +222,7 @@ def test_the_list_runs_a_fixed_number_of_queries(dnf, django_assert_num_queries)
             TransmittedDossierFactory(auditeur__profile__centre=CentreFactory())
         else:
             SessionDossierFactory()
-    cache.clear()  # as after COUNTS_SECONDS
+    cache.clear()  # as after a transition, or COUNTS_SECONDS
     with django_assert_num_queries(DOSSIERS_QUERIES):
         response = dnf.get(url("dnf_dossiers"), {"etat": "tous"})
     assert len(response.context["rows"]) == 30
