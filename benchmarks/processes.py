@@ -293,9 +293,11 @@ def machine_load():
 
 def load_sentence(results):
     load = results.get("machine_load") or {}
+    # The load says whether something else shared the machine: the bench's own
+    # processes (web or workers, PostgreSQL, Redis) keep it near the number of cores.
     return (f"Machine : {load.get('cores', '?')} cœurs, charge moyenne de "
             f"{str(load.get('load_1min', '?')).replace('.', ',')} à la fin de la mesure "
-            "(d'autres suites de tests tournaient).")
+            "(processus du banc compris).")
 
 
 def print_results(results):

@@ -109,10 +109,11 @@ def with_search_done(user, filters):
     """``filters`` with the search answered once, in one query, for the queries that
     follow (the counts, the page).
 
-    The centre's matching dossiers are a few hundred keys at most, found in the
-    centre's search index (~5 ms at the Cnam's scale, benchmarks/load.py). Left in
-    the page's ordered, limited query, the same condition let PostgreSQL walk the
-    centre's list in order and test each dossier's text: 0.5 to 7 s.
+    The centre's matching dossiers are a few hundred at most, found in the centre's
+    search index (~5 ms at the Cnam's scale, benchmarks/load.py). With their state,
+    round and owner they are counted without a query (:func:`counts`) and alone say
+    the page's list (:func:`_filtered`): the search and the scope's subqueries run
+    once a page, not in the counts and again in the page.
     """
     if not filters.query or filters.matches is not None:
         return filters
