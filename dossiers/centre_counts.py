@@ -13,6 +13,7 @@ If the cache cannot be reached, nothing fails: a transition goes on (the counts 
 lag at most ``COUNTS_SECONDS``), a page counts in the database.
 """
 
+import hashlib
 import logging
 import time
 
@@ -55,3 +56,18 @@ def versions(centre_ids):
         logger.warning("Versions des centres non lues : cache injoignable.", exc_info=True)
         return None
     return tuple(sorted((centre_id, found.get(key, 0)) for key, centre_id in keys.items()))
+
+
+def kept(name, centre_ids, key, count, seconds):
+    """``count()`` kept in the cache under ``key`` (any ``repr``-able value) and the
+    versions of ``centre_ids``, ``seconds`` at most; counted afresh whenever one of
+    those centres has a new version, or without the cache when it cannot be reached."""
+    current = versions(centre_ids)
+    if current is None:
+        return count()
+    digest = hashlib.sha256(repr((current, key)).encode()).hexdigest()
+    try:
+        return cache.get_or_set(f"{name}:{digest}", count, seconds)
+    except Exception:  # the cache went away between the two calls
+        logger.warning("Comptes %s non gardés : cache injoignable.", name, exc_info=True)
+        return count()

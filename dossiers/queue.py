@@ -9,7 +9,6 @@ functions; the rows they show are built by :func:`rows` without touching the dat
 
 import dataclasses
 import datetime
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -297,16 +296,11 @@ def recent_counts(user, filters, centre_ids):
     most. A search's known matches are counted without a query: not kept."""
     if filters.matches is not None:
         return counts(user, filters)
-    versions = centre_counts.versions(centre_ids)
-    if versions is None:  # the cache cannot be reached
-        return counts(user, filters)
-    key = "centre-counts:" + hashlib.sha256(
-        repr((user.pk, versions, dataclasses.replace(filters, state=""))).encode()
-    ).hexdigest()
-    try:
-        return cache.get_or_set(key, lambda: counts(user, filters), COUNTS_SECONDS)
-    except Exception:  # the cache went away between the two calls
-        return counts(user, filters)
+    # The state shown does not change the counts: one entry for every tab.
+    return centre_counts.kept(
+        "centre-counts", centre_ids, (user.pk, dataclasses.replace(filters, state="")),
+        lambda: counts(user, filters), COUNTS_SECONDS,
+    )
 
 
 def _counted(matches, user):

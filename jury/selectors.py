@@ -8,11 +8,9 @@ other role: nothing here checks a role on its own. Each list is one query for it
 """
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -147,19 +145,12 @@ def recent_transmitted_counts(user, filters, centre_ids):
 
     if getattr(user, "role", None) != Role.AGENT_DNF or not user.is_active:
         return transmitted_counts(user, filters)
-    versions = centre_counts.versions(centre_ids)
-    if versions is None:  # the cache cannot be reached
-        return transmitted_counts(user, filters)
     # Every agent DNF has the same scope: the filters alone make the key (the state
     # does not change the counts).
-    key = "dnf-counts:" + hashlib.sha256(
-        repr((versions, dataclasses.replace(filters, state=""))).encode()
-    ).hexdigest()
-    try:
-        return cache.get_or_set(key, lambda: transmitted_counts(user, filters),
-                                COUNTS_SECONDS)
-    except Exception:  # the cache went away between the two calls
-        return transmitted_counts(user, filters)
+    return centre_counts.kept(
+        "dnf-counts", centre_ids, dataclasses.replace(filters, state=""),
+        lambda: transmitted_counts(user, filters), COUNTS_SECONDS,
+    )
 
 
 def diplomas_transmitted(user):
