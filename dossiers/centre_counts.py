@@ -1,13 +1,14 @@
-"""When a centre's dossiers last changed, for the queue's counts kept in the cache.
+"""When a centre's dossiers last changed, for the counts per state kept in the cache.
 
-The centre's queue shows its dossiers per state (:func:`dossiers.queue.counts`): one
-aggregate over every dossier of the centre, the costliest query of the page at the
-Cnam's scale (docs/benchmarks.md). The counts are kept in the cache, under a key that
-holds each centre's *version*: the workflow gives the centre a new version whenever
-one of its dossiers changes state or hands (:func:`changed`), so that the next page
-counts afresh, for every gestionnaire of the centre. A change made outside the
-workflow (the Django admin, the nightly retention job) shows within
-:data:`dossiers.queue.COUNTS_SECONDS`.
+The centre's queue and the DNF's transmitted list show their dossiers per state
+(:func:`dossiers.queue.counts`, :func:`jury.selectors.transmitted_counts`): one
+aggregate over every dossier of the centre, or of every centre, the costliest query of
+those pages at the Cnam's scale (docs/benchmarks.md). The counts are kept in the cache
+(:func:`kept`) under a key that holds each centre's *version*: the workflow and the
+retention job give the centre a new version whenever one of its dossiers changes state
+or hands, or is removed (:func:`changed`), so that the next page counts afresh, for
+everyone. A change made elsewhere (the Django admin) shows within the list's own
+``COUNTS_SECONDS``.
 
 If the cache cannot be reached, nothing fails: a transition goes on (the counts then
 lag at most ``COUNTS_SECONDS``), a page counts in the database.
